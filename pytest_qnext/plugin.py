@@ -6,12 +6,17 @@ to the capability / perf sessions.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pytest_qnext.engine.controller import META_PROPERTY, ROW_PROPERTY, CapabilityReport
+from pytest_qnext.engine.session import FIXTURE, CapabilitySession, ItemResult, SampleError
 from pytest_qnext.settings import Settings, add_options
 from pytest_qnext.target import ResolvedTarget, TargetError, TargetRunner, preflight
 
@@ -36,6 +41,8 @@ class QnextState:
 
 
 STATE_KEY = pytest.StashKey[QnextState]()
+CAPABILITY_KEY = pytest.StashKey[CapabilitySession]()
+CAPABILITY_REPORT_KEY = pytest.StashKey[CapabilityReport]()
 
 
 def _state(config: pytest.Config) -> QnextState:
@@ -67,6 +74,13 @@ def pytest_configure(config: pytest.Config) -> None:
         data = config.workerinput.get("qnext_target")  # type: ignore[attr-defined]
         if data:
             config.stash[STATE_KEY].target = ResolvedTarget.from_json(data)
+    settings = config.stash[STATE_KEY].settings
+    config.stash[CAPABILITY_KEY] = CapabilitySession(settings)
+    if not _is_xdist_worker(config):
+        config.stash[CAPABILITY_REPORT_KEY] = CapabilityReport(
+            settings.capability, settings.report_dir
+        )
+        config.pluginmanager.register(_CapabilityController(config), "qnext-capability")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -82,16 +96,44 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return
     state.runner = TargetRunner(state.settings)
     try:
-        urls = state.runner.start(oracle_file=_oracle_file(state))
+        urls = state.runner.start(oracle_file=_oracle_file(config))
         state.target = preflight(state.settings, urls)
     except TargetError as exc:
         state.runner.stop()
         raise pytest.UsageError(str(exc)) from None
 
 
-def _oracle_file(state: QnextState) -> Path | None:
-    """The simulator's oracle answers for the selected datasets (capability engine builds it)."""
-    return None
+def _oracle_file(config: pytest.Config) -> Path | None:
+    """The simulator's oracle answers for the selected datasets (built from the settings)."""
+    state = _state(config)
+    capability = state.settings.capability
+    if state.settings.sim_spec is None or not capability.datasets or capability.responses:
+        return None
+    from pytest_qnext.engine.oracle import write_oracle_file
+
+    entries = config.stash[CAPABILITY_KEY].entries()
+    folder = Path(tempfile.mkdtemp(prefix="qnext-oracle-"))
+    state.extras["oracle_dir"] = folder
+    path = folder / "oracle.jsonl"
+    return path if write_oracle_file(capability, path, entries) else None
+
+
+def _contiguous_dist(config: pytest.Config) -> bool:
+    """Whether xdist uses our contiguous scheduler (so workers know their items in advance)."""
+    return bool(
+        _state(config).settings.capability.datasets
+        and config.getvalue("dist") == "load"
+    )
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Capability runs: worker gw<i> of n runs contiguous block i (engine/scheduler.py)."""
+    if not _contiguous_dist(config):
+        return None
+    from pytest_qnext.engine.scheduler import ContiguousScheduling
+
+    return ContiguousScheduling(config, log)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -100,19 +142,123 @@ def pytest_configure_node(node: Any) -> None:
     target = _state(node.config).target
     if target is not None:
         node.workerinput["qnext_target"] = target.to_json()
+    node.workerinput["qnext_contiguous"] = _contiguous_dist(node.config)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     state = _state(session.config)
-    if session.config.option.collectonly or state.target is not None:
+    if session.config.option.collectonly:
         return
-    for marker in TARGET_MARKERS:
-        if any(item.get_closest_marker(marker) for item in session.items):
-            raise pytest.UsageError(NO_TARGET.format(what=marker))
+    if state.target is None:
+        replay = state.settings.capability.responses is not None
+        for marker in TARGET_MARKERS:
+            if marker == "capability" and replay:
+                continue
+            if any(item.get_closest_marker(marker) for item in session.items):
+                raise pytest.UsageError(NO_TARGET.format(what=marker))
+    _start_capability(session)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every selected benchmark sample becomes one `test_sample[<dataset>/<id>]` item."""
+    if FIXTURE in metafunc.fixturenames:
+        capability = metafunc.config.stash[CAPABILITY_KEY]
+        metafunc.parametrize(FIXTURE, capability.params(), indirect=True)
+
+
+def _start_capability(session: pytest.Session) -> None:
+    """Plan this process's capability items (its xdist share) and start prefetching."""
+    config = session.config
+    items = session.items
+    if _is_xdist_worker(config) and config.workerinput.get("qnext_contiguous"):  # type: ignore[attr-defined]
+        from pytest_qnext.engine.scheduler import block, worker_index
+
+        info = config.workerinput  # type: ignore[attr-defined]
+        index = worker_index(str(info.get("workerid", "")))
+        items = block(items, index, int(info.get("workercount", 1))) if index is not None else []
+    ids = [
+        str(item.callspec.params[FIXTURE])
+        for item in items
+        if isinstance(item, pytest.Function)
+        and hasattr(item, "callspec")
+        and item.callspec.params.get(FIXTURE) is not None
+    ]
+    if not ids:
+        return
+    capability = config.stash[CAPABILITY_KEY]
+    capability.set_target(_state(config).target)
+    capability.plan(ids)
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and not _is_xdist_worker(config):
+        capability.progress_sink = reporter.write_line
+    capability.start()
+
+
+@pytest.fixture
+def qnext_sample(request: pytest.FixtureRequest) -> ItemResult:
+    """The judged answer of this item's benchmark sample; call `.check()` in the test."""
+    result = request.config.stash[CAPABILITY_KEY].run(request.param)
+    if result.meta is not None:
+        request.node.user_properties.append((META_PROPERTY, result.meta))
+    request.node.user_properties.append((ROW_PROPERTY, result.row))
+    if result.outcome == "error":
+        raise SampleError(result.message)
+    if result.outcome == "skipped":
+        pytest.skip(result.message)
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Request errors of capability items show as one line, not a traceback."""
+    report = yield
+    if call.excinfo is not None and call.excinfo.errisinstance(SampleError):
+        report.longrepr = str(call.excinfo.value)
+    return report
+
+
+class _CapabilityController:
+    """Hooks of the controller (or the only process): rows in, report and exit status out."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.config.stash[CAPABILITY_REPORT_KEY].add_report(report)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Write the report dir and let gates decide the exit status (engine/controller.py)."""
+        self.config.stash[CAPABILITY_KEY].stop()
+        report = self.config.stash[CAPABILITY_REPORT_KEY]
+        if report.has_rows:
+            report.finish()
+            session.exitstatus = report.exit_status(session.exitstatus)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        lines = self.config.stash[CAPABILITY_REPORT_KEY].terminal_lines()
+        if lines:
+            terminalreporter.write_sep("=", "qnext capability")
+            for line in lines:
+                terminalreporter.write_line(line)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Stop prefetching (workers too; also after Ctrl-C)."""
+    capability = session.config.stash.get(CAPABILITY_KEY, None)
+    if capability is not None:
+        capability.stop()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    capability = config.stash.get(CAPABILITY_KEY, None)
+    if capability is not None:
+        capability.stop()
     state = config.stash.get(STATE_KEY, None)
+    if state is not None and state.extras.get("oracle_dir") is not None:
+        shutil.rmtree(state.extras["oracle_dir"], ignore_errors=True)
     if state is not None and state.runner is not None:
         state.runner.stop()
 

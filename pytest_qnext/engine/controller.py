@@ -1,0 +1,135 @@
+"""The controller's side of a capability run: rows in, report and exit status out.
+
+Only the controller (or the single process without xdist) aggregates. Rows reach it in the
+teardown report of each item (`report.user_properties`: ("qnext_sample", row) and, once per
+dataset and process, ("qnext_dataset", meta)), so every row is counted exactly once.
+
+Exit status (documented for the README):
+
+- without gates or a baseline: pytest's usual status (0 all passed, 1 some item failed or
+  errored: a wrong answer fails its item, a request error errors it);
+- with `--qnext-gate` or `--qnext-baseline --qnext-max-drop`: wrong answers do not decide the
+  status. It is 0 when every gate (and max-drop check) passes, no sample ended in `error`, and
+  no other (non-capability) test failed; otherwise 1. Interrupted runs (2), internal errors
+  (3), usage errors (4) and "no tests collected" (5) keep pytest's codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_qnext.engine.options import CapabilitySettings
+
+__all__ = ["META_PROPERTY", "ROW_PROPERTY", "CapabilityReport", "parse_gates"]
+
+ROW_PROPERTY = "qnext_sample"
+META_PROPERTY = "qnext_dataset"
+
+
+def parse_gates(texts: Sequence[str]) -> list[Any]:
+    """Parse the --qnext-gate expressions; `pytest.UsageError` (one line) on a bad one."""
+    from pytest_qnext.report.gates import parse_gate
+
+    gates = []
+    for text in texts:
+        try:
+            gates.append(parse_gate(text))
+        except ValueError as exc:
+            raise pytest.UsageError(f"--qnext-gate: {exc}") from None
+    return gates
+
+
+class CapabilityReport:
+    """Collects rows from reports, writes the report dir, decides the exit status."""
+
+    def __init__(self, settings: CapabilitySettings, report_dir: Path) -> None:
+        from pytest_qnext.report.aggregate import Aggregator
+
+        self.settings = settings
+        self.report_dir = report_dir
+        self.gates = parse_gates(settings.gates)
+        self.aggregator = Aggregator(dataset_order=settings.datasets, seed=settings.seed)
+        self.other_failures = 0
+        self.summary: dict[str, Any] | None = None
+        self.comparison: Any = None
+        self.problems: list[str] = []
+
+    @property
+    def gated(self) -> bool:
+        return bool(self.gates) or (
+            self.settings.baseline is not None and self.settings.max_drop is not None
+        )
+
+    @property
+    def has_rows(self) -> bool:
+        return bool(self.aggregator.rows)
+
+    def add_report(self, report: pytest.TestReport) -> None:
+        """Take the row of a finished item (teardown report) and note non-capability failures."""
+        props = dict.fromkeys([name for name, _ in report.user_properties])
+        capability = ROW_PROPERTY in props
+        if report.failed and not capability and "capability" not in report.keywords:
+            self.other_failures += 1
+        if report.when != "teardown":
+            return
+        for name, value in report.user_properties:
+            if name == META_PROPERTY and isinstance(value, dict):
+                self.aggregator.add_dataset_meta(value)
+            elif name == ROW_PROPERTY and isinstance(value, dict):
+                self.aggregator.add_row(value)
+
+    def finish(self) -> None:
+        """Build the summary, compare with the baseline, write the report dir."""
+        from pytest_qnext.report.writers import write_report_dir
+
+        summary = self.aggregator.summary(gates=self.gates)
+        rows = self.aggregator.rows
+        if self.settings.baseline is not None:
+            from pytest_qnext.report.baseline import BaselineError, compare
+
+            try:
+                self.comparison = compare(
+                    summary, rows, self.settings.baseline,
+                    max_drop=self.settings.max_drop, force=self.settings.baseline_force,
+                )
+            except BaselineError as exc:
+                self.problems.append(f"--qnext-baseline: {exc}")
+        self.summary = summary
+        try:
+            write_report_dir(self.report_dir, summary, rows, comparison=self.comparison)
+        except OSError as exc:
+            self.problems.append(
+                f"--qnext-report-dir: cannot write {self.report_dir} ({exc.strerror or exc})"
+            )
+
+    def exit_status(self, current: int | pytest.ExitCode) -> int | pytest.ExitCode:
+        """The session's exit status under the rules in this module's docstring."""
+        if not self.gated or current not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            if self.problems and current == pytest.ExitCode.OK:
+                return pytest.ExitCode.TESTS_FAILED
+            return current
+        summary = self.summary or {}
+        gates_ok = all(g["passed"] for g in summary.get("gates", []))
+        if self.comparison is not None:
+            gates_ok = gates_ok and all(g.passed for g in self.comparison.gates)
+        errors = sum(1 for r in self.aggregator.rows if r["outcome"] == "error")
+        ok = gates_ok and errors == 0 and self.other_failures == 0 and not self.problems
+        return pytest.ExitCode.OK if ok else pytest.ExitCode.TESTS_FAILED
+
+    def terminal_lines(self) -> list[str]:
+        from pytest_qnext.report.terminal import capability_table, comparison_lines, gate_lines
+
+        if self.summary is None:
+            return []
+        lines = capability_table(self.summary, subsets=self.settings.subsets)
+        lines += gate_lines(self.summary.get("gates", []))
+        if self.comparison is not None:
+            lines += comparison_lines(self.comparison)
+        lines += [f"qnext warning: {w}" for w in self.summary.get("warnings", [])]
+        lines += self.problems
+        lines.append(f"qnext: report written to {self.report_dir}")
+        return lines

@@ -1,0 +1,134 @@
+"""From an answer to a verdict: think handling, the outcome class, the row, the failure message.
+
+Outcome rules (DESIGN.md contract):
+
+- the request failed after retries -> `error` (pytest error; numerators 0, denominators kept);
+- `<think>...</think>` is stripped from the content before scoring (anything before a lone
+  `</think>` too); the server's split `reasoning_content` is kept as the reasoning;
+- an unterminated `<think>` block or `finish_reason == "length"` -> `truncated`;
+- otherwise the scorer decides `pass`, `fail` or `unparsed`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pytest_qnext.engine.cache import Answer
+from pytest_qnext.evals.base import EvalSpec, Sample
+
+__all__ = ["Verdict", "decide", "failure_message", "split_think", "zeroed_metrics"]
+
+_THINK_OPEN = re.compile(r"<think>", re.IGNORECASE)
+HEAD_CHARS = 200
+TAIL_CHARS = 300
+
+
+@dataclass(frozen=True)
+class Verdict:
+    outcome: str  # pass | fail | unparsed | truncated | error
+    metrics: dict[str, list[float]]
+    prediction: str  # content after think-stripping
+    reasoning: str
+    extracted: str | None
+    explanation: str
+
+
+def _strip_think(content: str) -> tuple[str, bool]:
+    try:
+        from pytest_qnext.scoring.think import strip_think
+    except ImportError:  # TEMPORARY until scoring/think.py lands
+        lower = content.lower()
+        if "<think>" in lower and "</think>" not in lower:
+            return "", True
+        if "</think>" in lower:
+            return content[lower.rfind("</think>") + len("</think>"):].strip(), False
+        return content.strip(), False
+    text, unterminated = strip_think(content)
+    return str(text), bool(unterminated)
+
+
+def split_think(content: str) -> tuple[str, str, bool]:
+    """(answer text, inline reasoning, unterminated) for a response's content."""
+    text, unterminated = _strip_think(content)
+    if unterminated:
+        match = _THINK_OPEN.search(content)
+        reasoning = content[match.end():] if match else content
+        return text, reasoning.strip(), True
+    closing = content.lower().rfind("</think>")
+    if closing < 0:
+        return text, "", False
+    reasoning = _THINK_OPEN.sub("", content[:closing])
+    return text, reasoning.strip(), False
+
+
+def zeroed_metrics(spec: EvalSpec, sample: Sample) -> dict[str, list[float]]:
+    """The scorer's metrics on an empty response with every numerator set to 0."""
+    try:
+        metrics = spec.score(sample, "").metrics
+    except Exception:  # a scorer that cannot take "" still gets its primary metric counted
+        metrics = {spec.primary_metric: (0.0, 1.0)}
+    return {name: [0.0, float(den)] for name, (_num, den) in metrics.items()}
+
+
+def _metrics(metrics: Mapping[str, tuple[float, float]]) -> dict[str, list[float]]:
+    return {name: [float(num), float(den)] for name, (num, den) in metrics.items()}
+
+
+def decide(spec: EvalSpec, sample: Sample, answer: Answer) -> Verdict:
+    """Classify one answer and score it."""
+    if not answer.ok:
+        return Verdict(
+            outcome="error",
+            metrics=zeroed_metrics(spec, sample),
+            prediction="",
+            reasoning="",
+            extracted=None,
+            explanation=f"{answer.error_kind}: {answer.error or 'request failed'}",
+        )
+    text, inline_reasoning, unterminated = split_think(answer.content)
+    reasoning = answer.reasoning or inline_reasoning
+    if unterminated or answer.finish_reason == "length":
+        why = "unterminated <think> block" if unterminated else "finish_reason=length"
+        extracted: str | None = None
+        if text:
+            try:
+                extracted = spec.score(sample, text).extracted
+            except Exception:
+                extracted = None
+        return Verdict("truncated", zeroed_metrics(spec, sample), text, reasoning, extracted,
+                       f"truncated ({why})")
+    score = spec.score(sample, text)
+    return Verdict(
+        outcome=score.outcome,
+        metrics=_metrics(score.metrics),
+        prediction=text,
+        reasoning=reasoning,
+        extracted=score.extracted,
+        explanation=score.explanation,
+    )
+
+
+def _clip(text: str) -> str:
+    flat = " ".join(text.split())
+    if len(flat) <= HEAD_CHARS + TAIL_CHARS + 5:
+        return repr(flat)
+    return f"{flat[:HEAD_CHARS]!r} … {flat[-TAIL_CHARS:]!r}"
+
+
+def failure_message(item_id: str, row: Mapping[str, Any]) -> str:
+    """A compact multi-line message for a failed item: no traceback, the facts that matter."""
+    outcome = row["outcome"]
+    lines = [
+        f"{item_id}: {outcome} — target {row['target']!r}, extracted {row['extracted']!r}, "
+        f"finish_reason {row['finish_reason']}"
+    ]
+    if row.get("explanation"):
+        lines.append(f"  {row['explanation']}")
+    lines.append(f"  response: {_clip(str(row['prediction']))}" if row["prediction"]
+                 else "  response: (empty)")
+    if outcome == "truncated" and row.get("reasoning"):
+        lines.append(f"  reasoning tail: {_clip(str(row['reasoning'])[-TAIL_CHARS:])}")
+    return "\n".join(lines)

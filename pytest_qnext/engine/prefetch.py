@@ -1,0 +1,303 @@
+"""The prefetch engine: answers are generated ahead of the items that need them.
+
+pytest runs items one at a time; answers must not. A `Prefetcher` owns a background thread with
+its own event loop. It walks this process's jobs in item order, answers from the response cache
+where it can, and keeps at most `batch_size` requests in flight, never more than `lookahead`
+jobs ahead of the item pytest is running. `get(job)` blocks only until that job's answer is
+there. A job that was not planned (another scheduler gave this process an unexpected item) is
+asked for at once. `stop()` cancels what is in flight and returns within seconds (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pytest_qnext.engine.cache import Answer, ResponseCache
+
+__all__ = ["Fetch", "Job", "PrefetchStopped", "Prefetcher", "Progress"]
+
+Fetch = Callable[["Job"], Awaitable[Answer]]
+OpenFetch = Callable[[], contextlib.AbstractAsyncContextManager[Fetch]]
+
+
+class PrefetchStopped(Exception):
+    """The prefetcher was stopped (Ctrl-C or session end) before this answer came."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One request to make: an item's messages and where its answer is cached."""
+
+    key: str  # the item id, unique within the session
+    cache_key: str
+    dataset: str
+    sample_id: str
+    repeat: int
+    messages: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+    cached: int
+    errors: int
+    in_flight: int
+    rate: float  # answers per second from the server (cache hits excluded)
+    elapsed: float
+
+    @property
+    def eta(self) -> float | None:
+        remaining = self.total - self.done
+        if remaining <= 0:
+            return 0.0
+        return remaining / self.rate if self.rate > 0 else None
+
+    def line(self) -> str:
+        eta = self.eta
+        eta_text = "?" if eta is None else f"{eta:.0f}s"
+        return (
+            f"qnext: answers {self.done}/{self.total} ({self.cached} cached, {self.errors} errors, "
+            f"{self.in_flight} in flight), {self.rate:.1f}/s, ETA {eta_text}"
+        )
+
+
+class Prefetcher:
+    """Generates answers for `jobs` in order on a background event loop."""
+
+    def __init__(
+        self,
+        jobs: Sequence[Job],
+        open_fetch: OpenFetch,
+        *,
+        batch_size: int,
+        lookahead: int | None = None,
+        cache_dir: Path | None = None,
+        refresh: bool = False,
+    ) -> None:
+        self.jobs = list(jobs)
+        self.batch_size = max(1, batch_size)
+        self.lookahead = max(self.batch_size, lookahead or 8 * self.batch_size)
+        self._open_fetch = open_fetch
+        self._cache_dir = cache_dir
+        self._refresh = refresh
+        self._index = {job.key: i for i, job in enumerate(self.jobs)}
+        self._futures: dict[str, concurrent.futures.Future[Answer]] = {
+            job.key: concurrent.futures.Future() for job in self.jobs
+        }
+        self._position = 0  # index of the job the running item needs (written by the main thread)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._main_task: asyncio.Task[None] | None = None
+        self._advanced: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._done = 0
+        self._cached = 0
+        self._errors = 0
+        self._in_flight = 0
+        self._asked = 0
+        self._started_at = 0.0
+        self._first_request = 0.0
+
+    # -- main-thread API ------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._started_at = time.perf_counter()
+        self._thread = threading.Thread(target=self._thread_main, name="qnext-prefetch",
+                                        daemon=True)
+        self._thread.start()
+        self._ready.wait(10.0)
+
+    def get(self, job: Job, timeout: float | None = None,
+            on_wait: Callable[[], None] | None = None) -> Answer:
+        """Block until `job`'s answer is there; `on_wait` is called about once a second."""
+        self.start()
+        future = self._futures.get(job.key)
+        index = self._index.get(job.key)
+        if index is not None:
+            self._advance(index)
+        if future is None:
+            future = concurrent.futures.Future()
+            self._futures[job.key] = future
+            self._call(self._demand, job, future)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            try:
+                return future.result(timeout=1.0)
+            except concurrent.futures.TimeoutError:
+                if deadline is not None and time.monotonic() > deadline:
+                    raise
+                if on_wait is not None:
+                    on_wait()
+            except concurrent.futures.CancelledError:
+                raise PrefetchStopped(f"{job.key}: answer not generated (stopped)") from None
+
+    def progress(self) -> Progress:
+        with self._lock:
+            elapsed = time.perf_counter() - (self._first_request or self._started_at)
+            asked = self._asked
+            rate = asked / elapsed if asked and elapsed > 0 else 0.0
+            return Progress(self._done, len(self.jobs), self._cached, self._errors,
+                            self._in_flight, rate, time.perf_counter() - self._started_at)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Cancel what is in flight, close the client and join the thread."""
+        loop, task = self._loop, self._main_task
+        if loop is not None and task is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(task.cancel)
+        if self._thread is not None:
+            self._thread.join(timeout)
+        for future in self._futures.values():
+            future.cancel()
+
+    # -- loop thread --------------------------------------------------------------------------
+
+    def _call(self, func: Callable[..., Any], *args: Any) -> None:
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(func, *args)
+
+    def _advance(self, index: int) -> None:
+        if index > self._position:
+            self._position = index
+            event = self._advanced
+            if event is not None and not event.is_set():
+                self._call(event.set)
+
+    def _thread_main(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            self._main_task = loop.create_task(self._main())
+            self._advanced = asyncio.Event()
+            self._ready.set()
+            loop.run_until_complete(self._main_task)
+        except asyncio.CancelledError:
+            pass
+        except BaseException as exc:  # every waiting item learns why
+            for future in list(self._futures.values()):
+                if not future.done():
+                    future.set_exception(exc)
+        finally:
+            self._ready.set()
+            with contextlib.suppress(Exception):
+                loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+            for future in list(self._futures.values()):
+                future.cancel()
+
+    async def _main(self) -> None:
+        cache = ResponseCache(self._cache_dir) if self._cache_dir is not None else None
+        try:
+            async with self._open_fetch() as fetch:
+                self._fetch = fetch
+                self._cache = cache
+                self._sem = asyncio.Semaphore(self.batch_size)
+                self._tasks: set[asyncio.Task[None]] = set()
+                try:
+                    await self._produce()
+                    await asyncio.Event().wait()  # serve on-demand jobs until stopped
+                finally:
+                    for task in self._tasks:
+                        task.cancel()
+                    await asyncio.gather(*self._tasks, return_exceptions=True)
+        finally:
+            if cache is not None:
+                cache.close()
+
+    async def _produce(self) -> None:
+        assert self._advanced is not None
+        for index, job in enumerate(self.jobs):
+            while index >= self._position + self.lookahead:
+                self._advanced.clear()
+                if index < self._position + self.lookahead:
+                    break
+                await self._advanced.wait()
+            future = self._futures[job.key]
+            if future.done():
+                continue
+            if self._resolve_from_cache(job, future):
+                continue
+            await self._sem.acquire()
+            self._spawn(job, future)
+
+    def _resolve_from_cache(self, job: Job, future: concurrent.futures.Future[Answer]) -> bool:
+        if self._cache is None or self._refresh:
+            return False
+        hit = self._cache.get(job.cache_key)
+        if hit is None:
+            return False
+        with self._lock:
+            self._done += 1
+            self._cached += 1
+        future.set_result(hit)
+        return True
+
+    def _spawn(self, job: Job, future: concurrent.futures.Future[Answer]) -> None:
+        task = asyncio.get_running_loop().create_task(self._ask(job, future))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _demand(self, job: Job, future: concurrent.futures.Future[Answer]) -> None:
+        if self._resolve_from_cache(job, future):
+            return
+
+        async def run() -> None:
+            async with self._sem:
+                await self._ask(job, future, release=False)
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _ask(self, job: Job, future: concurrent.futures.Future[Answer],
+                   release: bool = True) -> None:
+        with self._lock:
+            self._in_flight += 1
+            if not self._first_request:
+                self._first_request = time.perf_counter()
+        try:
+            answer = await self._fetch(job)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if not future.done():
+                future.set_exception(exc)
+            return
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+            if release:
+                self._sem.release()
+        if self._cache is not None and answer.ok:
+            self._cache.put(job.cache_key, job.dataset, job.sample_id, job.repeat, answer)
+        with self._lock:
+            self._done += 1
+            self._asked += 1
+            if not answer.ok:
+                self._errors += 1
+        if not future.done():
+            future.set_result(answer)
+
+
+@contextlib.asynccontextmanager
+async def no_fetch() -> AsyncIterator[Fetch]:
+    """A fetcher that fails every request (used when there is no server)."""
+
+    async def fetch(job: Job) -> Answer:
+        raise RuntimeError(f"{job.key}: no server to ask")
+
+    yield fetch

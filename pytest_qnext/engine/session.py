@@ -1,0 +1,315 @@
+"""The capability session of one pytest process: items -> answers -> verdicts -> rows.
+
+Lifecycle (the plugin's hooks call these, nothing more):
+
+1. `params()` during `pytest_generate_tests`: one parameter per selected sample, id
+   `<dataset>/<sample_id>` (`#r<k>` for repeats), marked `capability`;
+2. `plan(items, share)` after collection: this process's capability items in run order (under
+   xdist the worker's contiguous share, see scheduler.py), then `start(target)` starts the
+   prefetcher (or opens the replay file);
+3. `run(item_id)` from the `qnext_sample` fixture: waits for that item's answer and returns an
+   `ItemResult` carrying the report row (and the dataset meta for the first item of a dataset);
+4. `stop()` at session end (also on Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from pytest_qnext.engine.cache import Answer, cache_key
+from pytest_qnext.engine.collect import CollectError, Entry, load_entries
+from pytest_qnext.engine.outcome import decide, failure_message
+from pytest_qnext.engine.prefetch import Fetch, Job, Prefetcher, PrefetchStopped
+from pytest_qnext.engine.replay import Replay, ReplayError
+from pytest_qnext.settings import Settings
+from pytest_qnext.target import ResolvedTarget
+
+__all__ = ["FIXTURE", "PROGRESS_EVERY_S", "CapabilitySession", "ItemResult", "SampleError"]
+
+FIXTURE = "qnext_sample"
+PROGRESS_EVERY_S = 10.0
+REPLAY_MODEL = "replay"
+
+
+class SampleError(Exception):
+    """An item whose request failed after retries: reported by pytest as an error."""
+
+
+@dataclass
+class ItemResult:
+    """What the `qnext_sample` fixture gives the test: the row and a `check()`."""
+
+    item_id: str
+    row: dict[str, Any]
+    message: str = ""
+    meta: dict[str, Any] | None = None
+
+    @property
+    def outcome(self) -> str:
+        return str(self.row["outcome"])
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome == "pass"
+
+    def check(self) -> None:
+        """Fail the item (compact message, no traceback) unless the answer passed."""
+        if self.outcome in ("fail", "unparsed", "truncated"):
+            pytest.fail(self.message, pytrace=False)
+
+
+@dataclass
+class _Plan:
+    jobs: list[Job] = field(default_factory=list)
+    first_of: dict[str, str] = field(default_factory=dict)  # dataset -> first item id here
+
+
+def _prompt_text(messages: Sequence[dict[str, Any]]) -> str:
+    """Messages flattened for the completions API (system text, then the user turns)."""
+    return "\n\n".join(str(m.get("content", "")) for m in messages)
+
+
+def answer_from_record(record: Any) -> Answer:
+    """A client RequestRecord -> Answer (error fields kept, content empty on errors)."""
+    return Answer(
+        content=record.content or "",
+        reasoning=record.reasoning or "",
+        finish_reason=record.finish_reason,
+        usage=record.usage,
+        latency=record.latency if record.end_time else None,
+        error_kind=record.error_kind,
+        error=record.error,
+    )
+
+
+class CapabilitySession:
+    """Owns the selected entries, the prefetcher or replay, and turns answers into rows."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.capability = settings.capability
+        self._entries: list[Entry] | None = None
+        self._by_id: dict[str, Entry] = {}
+        self.metas: dict[str, dict[str, Any]] = {}
+        self._plan = _Plan()
+        self._prefetcher: Prefetcher | None = None
+        self._replay: Replay | None = None
+        self._target: ResolvedTarget | None = None
+        self._met: set[str] = set()
+        self._last_progress = time.monotonic()
+        self.progress_sink: Callable[[str], None] | None = None
+
+    # -- collection -----------------------------------------------------------------------
+
+    @property
+    def replaying(self) -> bool:
+        return self.capability.responses is not None
+
+    def entries(self) -> list[Entry]:
+        """The selected entries (loaded once); `pytest.UsageError` with one line on problems."""
+        if self._entries is None:
+            try:
+                self._entries, self.metas = load_entries(self.capability)
+            except CollectError as exc:
+                raise pytest.UsageError(str(exc)) from None
+            self._by_id = {e.item_id: e for e in self._entries}
+        return self._entries
+
+    def params(self) -> list[Any]:
+        """`pytest.param`s for `qnext_sample`, one per entry (a skip marker when none)."""
+        mark = pytest.mark.capability
+        if not self.capability.datasets:
+            reason = "no capability datasets selected; pass --qnext-datasets (e.g. general_mcq)"
+            skip = pytest.mark.skip(reason=reason)
+            return [pytest.param(None, id="no-datasets", marks=[mark, skip])]
+        return [pytest.param(e.item_id, id=e.item_id, marks=mark) for e in self.entries()]
+
+    # -- planning and starting --------------------------------------------------------------
+
+    def plan(self, item_ids: Sequence[str]) -> None:
+        """This process's capability items, in the order they will run."""
+        model = self._model()
+        gen = dict(self.capability.gen_config)
+        api = self.settings.api
+        plan = _Plan()
+        for iid in item_ids:
+            entry = self._by_id.get(iid)
+            if entry is None:
+                continue
+            plan.first_of.setdefault(entry.dataset, iid)
+            plan.jobs.append(self._job(entry, model, api, gen))
+        self._plan = plan
+
+    def _job(self, entry: Entry, model: str, api: str, gen: dict[str, Any]) -> Job:
+        return Job(
+            key=entry.item_id,
+            cache_key=cache_key(model, api, entry.messages, gen, entry.repeat),
+            dataset=entry.dataset,
+            sample_id=entry.sample.id,
+            repeat=entry.repeat,
+            messages=entry.messages,
+        )
+
+    def _model(self) -> str:
+        if self._target is not None:
+            return self._target.model
+        return self.settings.model or REPLAY_MODEL
+
+    def set_target(self, target: ResolvedTarget | None) -> None:
+        self._target = target
+
+    def start(self) -> None:
+        """Open the replay file, or start prefetching this process's planned items."""
+        if self.replaying:
+            assert self.capability.responses is not None
+            try:
+                self._replay = Replay(self.capability.responses)
+            except ReplayError as exc:
+                raise pytest.UsageError(str(exc)) from None
+            return
+        if not self._plan.jobs or self._target is None:
+            return
+        cap = self.capability
+        self._prefetcher = Prefetcher(
+            self._plan.jobs,
+            self._open_fetch,
+            batch_size=cap.batch_size,
+            cache_dir=None if cap.cache == "off" else cap.cache_dir,
+            refresh=cap.cache == "refresh",
+        )
+        self._prefetcher.start()
+
+    @contextlib.asynccontextmanager
+    async def _open_fetch(self) -> AsyncIterator[Fetch]:
+        from pytest_qnext.client import OpenAIClient
+
+        target = self._target
+        assert target is not None
+        settings, cap = self.settings, self.capability
+        gen = dict(cap.gen_config)
+        stream = cap.stream
+        async with OpenAIClient(
+            list(target.urls),
+            api_key=settings.api_key,
+            model=target.model,
+            api=settings.api,
+            timeout=settings.timeout,
+            retries=settings.retries,
+            max_connections=max(cap.batch_size, 1),
+        ) as client:
+
+            async def fetch(job: Job) -> Answer:
+                if settings.api == "completions":
+                    record = await client.complete(_prompt_text(job.messages), stream=stream, **gen)
+                else:
+                    record = await client.chat(list(job.messages), stream=stream, **gen)
+                return answer_from_record(record)
+
+            yield fetch
+
+    def stop(self) -> None:
+        if self._prefetcher is not None:
+            self._prefetcher.stop()
+
+    def progress_line(self) -> str | None:
+        return None if self._prefetcher is None else self._prefetcher.progress().line()
+
+    # -- running items ----------------------------------------------------------------------
+
+    def _maybe_progress(self) -> None:
+        now = time.monotonic()
+        if self.progress_sink is None or now - self._last_progress < PROGRESS_EVERY_S:
+            return
+        self._last_progress = now
+        line = self.progress_line()
+        if line:
+            self.progress_sink(line)
+
+    def _answer(self, entry: Entry) -> Answer | None:
+        if self._replay is not None:
+            return self._replay.get(entry.dataset, entry.sample.id, entry.repeat)
+        if self._prefetcher is None:
+            if self._target is None:
+                raise SampleError(
+                    f"{entry.item_id}: no server to ask (give --qnext-url or --qnext-sim)"
+                )
+            # an item that was not planned in this process (e.g. --qnext-* after collection)
+            self._plan.jobs.append(
+                self._job(entry, self._model(), self.settings.api, dict(self.capability.gen_config))
+            )
+            self.start()
+        assert self._prefetcher is not None
+        job = self._job(entry, self._model(), self.settings.api, dict(self.capability.gen_config))
+        self._maybe_progress()
+        return self._prefetcher.get(job, on_wait=self._maybe_progress)
+
+    def run(self, item_id: str) -> ItemResult:
+        """Wait for this item's answer and judge it (request errors become `error` rows)."""
+        entry = self._by_id[item_id]
+        try:
+            answer = self._answer(entry)
+        except (PrefetchStopped, KeyboardInterrupt, SampleError):
+            raise
+        except Exception as exc:  # never drop a sample: it becomes an error row
+            text = " ".join(str(exc).split()) or type(exc).__name__
+            answer = Answer(error_kind="internal", error=f"{type(exc).__name__}: {text}")
+        row = self._row(entry, answer)
+        meta = None
+        if entry.dataset not in self._met:
+            self._met.add(entry.dataset)
+            meta = self.meta(entry.dataset)
+        message = ""
+        if row["outcome"] in ("fail", "unparsed", "truncated"):
+            message = failure_message(item_id, row)
+        elif row["outcome"] == "error":
+            message = f"{item_id}: error — {row['explanation']}"
+        elif row["outcome"] == "skipped":
+            message = str(row["skip_reason"])
+        return ItemResult(item_id, row, message, meta)
+
+    def meta(self, dataset: str) -> dict[str, Any]:
+        base = dict(self.metas[dataset])
+        fingerprint = dict(base["fingerprint"])
+        fingerprint["model"] = self._model()
+        fingerprint["gen_config"] = dict(self.capability.gen_config)
+        fingerprint["api"] = self.settings.api
+        base["fingerprint"] = fingerprint
+        return base
+
+    def _row(self, entry: Entry, answer: Answer | None) -> dict[str, Any]:
+        sample = entry.sample
+        row: dict[str, Any] = {
+            "dataset": entry.dataset,
+            "subset": sample.subset,
+            "sample_id": sample.id,
+            "repeat": entry.repeat,
+            "target": sample.target,
+            "cached": False,
+            "skip_reason": None,
+        }
+        if answer is None:
+            assert self._replay is not None
+            row.update(outcome="skipped", metrics={}, prediction="", reasoning="", extracted=None,
+                       finish_reason=None, usage=None, latency=None, explanation="",
+                       skip_reason=self._replay.skip_reason(entry.dataset, sample.id))
+            return row
+        verdict = decide(entry.spec, sample, answer)
+        row.update(
+            outcome=verdict.outcome,
+            metrics=verdict.metrics,
+            prediction=verdict.prediction,
+            reasoning=verdict.reasoning,
+            extracted=verdict.extracted,
+            finish_reason=answer.finish_reason,
+            usage=dict(answer.usage) if answer.usage is not None else None,
+            latency=answer.latency,
+            explanation=verdict.explanation,
+            cached=answer.cached,
+        )
+        return row

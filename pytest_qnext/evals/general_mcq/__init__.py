@@ -1,0 +1,135 @@
+"""general_mcq: your own multiple-choice questions from a JSONL file.
+
+Each row: `id`, `question`, the options as a `choices` list or as `A`, `B`, `C`, ... fields, and
+`answer` (the correct letter; an integer index into the choices also works). The model is asked
+to end with `ANSWER: <letter>`; the scorer reads the letter with the shared extractor.
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Any
+
+from pytest_qnext.evals.base import (
+    DatasetUnavailable,
+    EvalSpec,
+    LoadContext,
+    Message,
+    Sample,
+    Score,
+)
+from pytest_qnext.evals.general_mcq.loader import read_rows
+
+__all__ = ["SPEC", "load", "oracle", "prompt", "score"]
+
+LETTERS = string.ascii_uppercase
+EXAMPLE = "my_mcq.jsonl"
+
+_INSTRUCTION = (
+    "Answer the multiple-choice question below. Reason briefly if it helps, then finish with "
+    "a line of the form 'ANSWER: X', where X is the letter of one option ({letters})."
+)
+
+
+def _choices(record: dict[str, Any], where: str) -> list[str]:
+    raw = record.get("choices")
+    if raw is not None:
+        if not isinstance(raw, list) or not all(isinstance(c, (str, int, float)) for c in raw):
+            raise DatasetUnavailable(f"general_mcq: {where}: 'choices' must be a list of strings")
+        choices = [str(c) for c in raw]
+    else:
+        choices = []
+        for letter in LETTERS:
+            if letter not in record:
+                break
+            choices.append(str(record[letter]))
+    if len(choices) < 2:
+        raise DatasetUnavailable(
+            f"general_mcq: {where}: needs at least 2 options, as 'choices': [...] or "
+            "fields A, B, ..."
+        )
+    return choices
+
+
+def _answer(record: dict[str, Any], choices: list[str], where: str) -> str:
+    raw = record.get("answer")
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        if 0 <= raw < len(choices):
+            return LETTERS[raw]
+    elif isinstance(raw, str):
+        letter = raw.strip().upper()
+        if len(letter) == 1 and letter in LETTERS[: len(choices)]:
+            return letter
+    raise DatasetUnavailable(
+        f"general_mcq: {where}: 'answer' {raw!r} must be one of the letters "
+        f"{LETTERS[0]}-{LETTERS[len(choices) - 1]} (or an index 0-{len(choices) - 1})"
+    )
+
+
+def load(ctx: LoadContext) -> list[Sample]:
+    samples = []
+    for subset, sample_id, record, where in read_rows("general_mcq", ctx, EXAMPLE):
+        question = record.get("question")
+        if not isinstance(question, str) or not question.strip():
+            raise DatasetUnavailable(f"general_mcq: {where}: 'question' must be a non-empty string")
+        choices = _choices(record, where)
+        samples.append(
+            Sample(
+                id=sample_id,
+                input=question,
+                target=_answer(record, choices, where),
+                choices=tuple(choices),
+                subset=subset,
+            )
+        )
+    return samples
+
+
+def prompt(sample: Sample, ctx: LoadContext) -> list[Message]:
+    letters = LETTERS[: len(sample.choices)]
+    pairs = zip(letters, sample.choices, strict=True)
+    options = "\n".join(f"{letter}) {text}" for letter, text in pairs)
+    text = f"{_INSTRUCTION.format(letters=', '.join(letters))}\n\n{sample.input}\n\n{options}"
+    return [{"role": "user", "content": text}]
+
+
+def score(sample: Sample, response: str) -> Score:
+    try:
+        from pytest_qnext.scoring.extract import extract_letter
+    except ImportError:  # TEMPORARY until scoring/extract.py lands
+        import re
+
+        def extract_letter(text: str, valid: str) -> str | None:
+            found = re.findall(rf"ANSWER\s*:\s*\(?([{valid}])\b", text)
+            return found[-1] if found else None
+
+    letters = LETTERS[: len(sample.choices)]
+    extracted = extract_letter(response, letters)
+    if extracted is None:
+        return Score("unparsed", {"acc": (0.0, 1.0)}, None, "no answer letter found")
+    ok = extracted == sample.target
+    return Score("pass" if ok else "fail", {"acc": (1.0 if ok else 0.0, 1.0)}, extracted)
+
+
+def oracle(sample: Sample, correct: bool) -> str:
+    """A response graded pass (correct=True) or fail: the target letter or the next one."""
+    letters = LETTERS[: len(sample.choices)]
+    if correct:
+        letter = sample.target
+    else:
+        letter = letters[(letters.index(sample.target) + 1) % len(letters)]
+    return f"The best option is {letter}.\nANSWER: {letter}"
+
+
+SPEC = EvalSpec(
+    name="general_mcq",
+    task_type="exam",
+    primary_metric="acc",
+    version="1",
+    load=load,
+    prompt=prompt,
+    score=score,
+    metrics=("acc",),
+    oracle=oracle,
+    description="Custom multiple-choice questions from a JSONL file (local_path)",
+)

@@ -1,0 +1,71 @@
+"""Reading custom JSONL datasets (general_mcq, general_qa) from `local_path`.
+
+`local_path` (in --qnext-dataset-args) is a `.jsonl` file (subset "default") or a directory
+whose `*.jsonl` files are the subsets (named by file stem; sample ids are then
+`<subset>/<id>`). Rows are JSON objects; a row without `id` gets its line number (1-based).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pytest_qnext.evals.base import DatasetUnavailable, LoadContext
+
+__all__ = ["Row", "read_rows"]
+
+Row = tuple[str, str, dict[str, Any], str]  # (subset, sample id, record, "file:line")
+
+
+def _files(dataset: str, ctx: LoadContext, example: str) -> list[tuple[str, Path]]:
+    raw = ctx.args.get("local_path")
+    if not raw:
+        raise DatasetUnavailable(
+            f"{dataset}: no file given; pass --qnext-dataset-args "
+            f"'{{\"{dataset}\": {{\"local_path\": \"{example}\"}}}}'"
+        )
+    path = Path(str(raw)).expanduser()
+    if not path.is_absolute() and ctx.data_dir is not None and not path.exists():
+        path = ctx.data_dir / path
+    if path.is_dir():
+        files = sorted(path.glob("*.jsonl"))
+        if not files:
+            raise DatasetUnavailable(f"{dataset}: directory {path} holds no *.jsonl files")
+        return [(f.stem, f) for f in files]
+    if not path.is_file():
+        raise DatasetUnavailable(
+            f"{dataset}: local_path {path} does not exist; give a .jsonl file or a directory "
+            "of them"
+        )
+    return [("default", path)]
+
+
+def read_rows(dataset: str, ctx: LoadContext, example: str) -> Iterator[Row]:
+    """Every record of the dataset's file(s), validated as JSON objects."""
+    files = _files(dataset, ctx, example)
+    for subset, path in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DatasetUnavailable(f"{dataset}: cannot read {path} ({exc})") from None
+        for number, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            where = f"{path}:{number}"
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DatasetUnavailable(
+                    f"{dataset}: {where} is not valid JSON ({exc.msg}); one object per line"
+                ) from None
+            if not isinstance(record, dict):
+                raise DatasetUnavailable(f"{dataset}: {where} is not a JSON object")
+            raw_id = record.get("id", number)
+            if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)) or str(raw_id) == "":
+                raise DatasetUnavailable(
+                    f"{dataset}: {where}: 'id' must be a non-empty string or int"
+                )
+            sample_id = str(raw_id) if len(files) == 1 else f"{subset}/{raw_id}"
+            yield subset, sample_id, record, where

@@ -45,7 +45,7 @@ class RequestRecord:
     error: str | None = None  # one line, never containing the API key
     attempts: int = 0
     # error kinds of the earlier attempts that were retried (empty when the first one counted)
-    retried_errors: list[str] = field(default_factory=list)
+    retried_errors: list[ErrorKind] = field(default_factory=list)
     backoff_s: float = 0.0  # seconds slept between attempts (backoff / Retry-After)
 
     @property

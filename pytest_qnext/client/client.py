@@ -1,0 +1,416 @@
+"""`OpenAIClient`: an httpx-based client for OpenAI-compatible servers (vLLM first).
+
+One `httpx.AsyncClient` is shared by all requests. Requests never raise for server or network
+failures: each returns a `RequestRecord` that carries the error (kind, HTTP status, one-line
+message without the API key). Streaming reads time every read with `time.perf_counter()` as it
+arrives and leave SSE framing and JSON parsing until the stream has ended (or a few hundred
+KiB are pending), so per-chunk work on the event loop is two list appends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import Counter
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any, Literal
+
+import httpx
+
+from pytest_qnext.client.decode import Api, StreamAccumulator, apply_body, error_text, one_line
+from pytest_qnext.client.errors import ClientConfigError, PreflightError
+from pytest_qnext.client.records import ErrorKind, RequestRecord
+from pytest_qnext.client.retry import RETRYABLE, Backoff, parse_retry_after
+from pytest_qnext.client.sse import SSEParser
+from pytest_qnext.client.urls import normalize_base_url
+
+__all__ = ["OpenAIClient"]
+
+_PATHS: dict[str, str] = {"chat": "/chat/completions", "completions": "/completions"}
+_STREAM_HEADERS = {
+    "Content-Type": "application/json",
+    "Accept": "text/event-stream",
+    "Accept-Encoding": "identity",  # raw reads are the payload: no decompression step
+}
+_JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
+_FLUSH_BYTES = 256 * 1024  # parse pending reads once this much is buffered (bounds memory)
+_PREFLIGHT_TIMEOUT = 30.0
+
+
+class OpenAIClient:
+    """Async client for `/v1/chat/completions`, `/v1/completions` and `/v1/models`.
+
+    `urls` are base URLs (normalised with `normalize_base_url`); each request goes to the one
+    with the fewest requests in flight (ties: round robin), and a retry may go elsewhere.
+    `retries=N` allows up to N retries after the first attempt, on connect errors, timeouts,
+    429, 5xx and streams that drop or turn malformed mid-way; never on other 4xx.
+    Use as `async with OpenAIClient(...) as client:` or call `aclose()`.
+    """
+
+    def __init__(
+        self,
+        urls: Sequence[str],
+        *,
+        api_key: str | None = None,
+        model: str | None = None,
+        api: Literal["chat", "completions"] = "chat",
+        timeout: float = 600.0,
+        retries: int = 3,
+        max_connections: int = 100,
+        backoff_base: float = 0.5,
+        backoff_max: float = 20.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        seed: int | None = None,
+    ) -> None:
+        if isinstance(urls, str):
+            urls = [urls]
+        bases = list(dict.fromkeys(normalize_base_url(u) for u in urls))
+        if not bases:
+            raise ClientConfigError("no server URL given (e.g. http://127.0.0.1:8000/v1)")
+        if api not in _PATHS:
+            raise ClientConfigError(f"api must be 'chat' or 'completions', got {api!r}")
+        if not (isinstance(timeout, (int, float)) and timeout > 0):
+            raise ClientConfigError(f"timeout must be a number of seconds > 0, got {timeout!r}")
+        if not (isinstance(retries, int) and retries >= 0):
+            raise ClientConfigError(f"retries must be an integer >= 0, got {retries!r}")
+        if not (isinstance(max_connections, int) and max_connections >= 1):
+            raise ClientConfigError(
+                f"max_connections must be an integer >= 1, got {max_connections!r}"
+            )
+        self.urls: tuple[str, ...] = tuple(bases)
+        self.api: Api = api
+        self.timeout = float(timeout)
+        self.retries = retries
+        self.max_connections = max_connections
+        self.in_flight: dict[str, int] = dict.fromkeys(bases, 0)
+        # failed attempts that were retried, by error kind (+ "read_timeout" counted apart)
+        self.retry_counts: Counter[str] = Counter()
+        self._model = model or None
+        self._api_key = api_key or None
+        self._backoff = Backoff(backoff_base, backoff_max, seed)
+        self._next = 0  # round-robin position among equally loaded replicas
+        headers = {"User-Agent": "pytest-qnext"}
+        if self._api_key:
+            headers["Authorization"] = f"Bearer {self._api_key}"
+        self._http = httpx.AsyncClient(
+            headers=headers,
+            timeout=httpx.Timeout(self.timeout),
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
+            transport=transport,
+        )
+
+    # -- housekeeping -------------------------------------------------------------------------
+
+    @property
+    def model(self) -> str | None:
+        """The model name sent with every request (the plugin sets it from /v1/models)."""
+        return self._model
+
+    @model.setter
+    def model(self, value: str | None) -> None:
+        self._model = value or None
+
+    def __repr__(self) -> str:
+        key = "<redacted>" if self._api_key else None
+        return (
+            f"OpenAIClient(urls={list(self.urls)!r}, model={self._model!r}, api={self.api!r}, "
+            f"api_key={key!r})"
+        )
+
+    __str__ = __repr__
+
+    async def __aenter__(self) -> OpenAIClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    def _clean(self, text: str) -> str:
+        return one_line(text, self._api_key)
+
+    # -- pre-flight ---------------------------------------------------------------------------
+
+    async def list_models(self, *, timeout: float | None = None) -> list[str]:
+        """Model ids from `GET <first base>/models`; raises `PreflightError` (one line)."""
+        base = self.urls[0]
+        wait = min(self.timeout, _PREFLIGHT_TIMEOUT) if timeout is None else timeout
+        try:
+            response = await self._http.get(f"{base}/models", timeout=wait)
+        except httpx.TimeoutException:
+            raise PreflightError(
+                base, f"no answer within {wait:g}s; is the server up and the address right?"
+            ) from None
+        except httpx.TransportError as exc:
+            raise PreflightError(
+                base,
+                f"cannot connect ({self._clean(str(exc) or type(exc).__name__)}); "
+                "is the server running at this address?",
+            ) from None
+        status = response.status_code
+        if status in (401, 403):
+            sent = "the API key sent" if self._api_key else "the request (no API key was sent)"
+            raise PreflightError(
+                base, f"the server refused {sent} (HTTP {status}); set the right key"
+            )
+        if status == 404:
+            raise PreflightError(
+                base, "HTTP 404 for /models; is this the OpenAI-compatible base URL (.../v1)?"
+            )
+        if status >= 400 or status < 200:
+            detail = self._clean(error_text(response.content))
+            raise PreflightError(base, f"HTTP {status} for /models: {detail}")
+        try:
+            obj = response.json()
+        except ValueError:
+            kind = response.headers.get("content-type", "no content type")
+            raise PreflightError(
+                base, f"the answer to GET /models is not JSON ({kind}); is this an OpenAI API?"
+            ) from None
+        data = obj.get("data") if isinstance(obj, dict) else None
+        if not isinstance(data, list):
+            raise PreflightError(
+                base, "the answer to GET /models has no 'data' list; is this an OpenAI API?"
+            )
+        names = [m["id"] for m in data if isinstance(m, dict) and isinstance(m.get("id"), str)]
+        if not names:
+            raise PreflightError(base, "the server lists no models; is a model loaded?")
+        return names
+
+    # -- requests -----------------------------------------------------------------------------
+
+    async def chat(
+        self, messages: list[dict[str, Any]], *, stream: bool = True, **params: Any
+    ) -> RequestRecord:
+        """POST /chat/completions with `messages` and extra body `params`."""
+        return await self._run("chat", {"messages": messages, **params}, stream)
+
+    async def complete(
+        self, prompt: str | list[int], *, stream: bool = True, **params: Any
+    ) -> RequestRecord:
+        """POST /completions with `prompt` (text or token ids) and extra body `params`."""
+        return await self._run("completions", {"prompt": prompt, **params}, stream)
+
+    async def request(self, body: dict[str, Any], *, stream: bool = True) -> RequestRecord:
+        """POST `body` to the configured api's endpoint; model and stream are filled in."""
+        return await self._run(self.api, body, stream)
+
+    def _payload(self, body: dict[str, Any], stream: bool) -> bytes:
+        full = dict(body)
+        if "model" not in full:
+            if self._model is None:
+                raise ClientConfigError(
+                    "no model set: pass model= to OpenAIClient or set client.model "
+                    "(list_models() tells what the server serves)"
+                )
+            full["model"] = self._model
+        full["stream"] = stream
+        if stream:
+            options = dict(full.get("stream_options") or {})
+            options.setdefault("include_usage", True)
+            full["stream_options"] = options
+        else:
+            full.pop("stream_options", None)
+        return json.dumps(full, ensure_ascii=False).encode("utf-8")
+
+    def _pick(self, avoid: str | None) -> str:
+        """The replica with the fewest requests in flight; ties round robin, `avoid` last."""
+        urls = self.urls
+        count = len(urls)
+        if count == 1:
+            return urls[0]
+        loads = self.in_flight
+        best = -1
+        best_key: tuple[int, bool] | None = None
+        for step in range(count):
+            index = (self._next + step) % count
+            url = urls[index]
+            key = (loads[url], url == avoid)
+            if best_key is None or key < best_key:
+                best, best_key = index, key
+        self._next = (best + 1) % count
+        return urls[best]
+
+    async def _run(self, api: Api, body: dict[str, Any], stream: bool) -> RequestRecord:
+        payload = self._payload(body, stream)
+        path = _PATHS[api]
+        failed: list[ErrorKind] = []
+        slept = 0.0
+        avoid: str | None = None
+        attempt = 0
+        while True:
+            url = self._pick(avoid)
+            self.in_flight[url] += 1
+            try:
+                rec, retry_after, read_timeout = await self._attempt(
+                    url, path, api, payload, stream
+                )
+            finally:
+                self.in_flight[url] -= 1
+            attempt += 1
+            kind = rec.error_kind
+            if kind is None or kind not in RETRYABLE or attempt > self.retries:
+                break
+            failed.append(kind)
+            self.retry_counts[kind] += 1
+            if read_timeout:
+                self.retry_counts["read_timeout"] += 1
+            delay = self._backoff.delay(attempt - 1, retry_after)
+            if delay > 0:
+                await asyncio.sleep(delay)
+                slept += delay
+            avoid = url
+        rec.attempts = attempt
+        rec.retried_errors = failed
+        rec.backoff_s = slept
+        return rec
+
+    async def _attempt(
+        self, base: str, path: str, api: Api, payload: bytes, stream: bool
+    ) -> tuple[RequestRecord, float | None, bool]:
+        """One HTTP exchange -> (record, Retry-After seconds, whether it was a read timeout)."""
+        rec = RequestRecord(url=base + path, stream=stream)
+        request = self._http.build_request(
+            "POST", rec.url, content=payload, headers=_STREAM_HEADERS if stream else _JSON_HEADERS
+        )
+        perf = time.perf_counter
+        response: httpx.Response | None = None
+        retry_after: float | None = None
+        read_timeout = False
+        rec.send_time = perf()
+        try:
+            response = await self._http.send(request, stream=True)
+            status = rec.status = response.status_code
+            if not 200 <= status < 300:
+                body = await response.aread()
+                rec.end_time = perf()
+                rec.error_kind = _status_kind(status)
+                where = response.headers.get("location")
+                detail = f"redirect to {where}; give the final URL" if where else error_text(body)
+                rec.error = self._clean(f"HTTP {status} from {rec.url}: {detail}")
+                if status == 429 or status >= 500:
+                    retry_after = parse_retry_after(response.headers.get("retry-after"))
+            elif stream and response.headers.get("content-type", "").startswith(
+                "text/event-stream"
+            ):
+                read_timeout = await self._read_stream(response, rec, api)
+            else:
+                body = await response.aread()
+                rec.end_time = perf()
+                apply_body(rec, body, api)
+        except httpx.TransportError as exc:
+            rec.end_time = perf()
+            kind, message = _transport_error(exc, response is not None, self)
+            rec.error_kind, rec.error = kind, self._clean(f"{message} ({rec.url})")
+            read_timeout = isinstance(exc, httpx.ReadTimeout)
+        finally:
+            if response is not None:
+                await response.aclose()
+        if rec.error is not None:
+            rec.error = self._clean(rec.error)
+        return rec, retry_after, read_timeout
+
+    async def _read_stream(self, response: httpx.Response, rec: RequestRecord, api: Api) -> bool:
+        """Read an SSE body into `rec`; returns True when it ended in a read timeout."""
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        chunks = response.aiter_raw() if encoding in ("", "identity") else response.aiter_bytes()
+        parser = SSEParser()
+        acc = StreamAccumulator(api)
+        perf = time.perf_counter
+        times: list[float] = []
+        reads: list[bytes] = []
+        pending = 0
+        last = 0.0
+        failure: httpx.TransportError | None = None
+        try:
+            async for chunk in chunks:
+                times.append(perf())
+                reads.append(chunk)
+                pending += len(chunk)
+                if pending > _FLUSH_BYTES:
+                    last = times[-1]
+                    _flush(parser, acc, times, reads)
+                    pending = 0
+                    if acc.error_kind is not None:
+                        break
+        except httpx.TransportError as exc:
+            failure = exc
+        if times:
+            last = times[-1]
+        rec.end_time = last if last else perf()
+        _flush(parser, acc, times, reads)
+        parser.close(rec.end_time)
+        acc.consume(parser.events)
+        acc.fill(rec)
+        if rec.error_kind is not None:
+            return False
+        if failure is not None and not acc.done:
+            kind, message = _transport_error(failure, True, self)
+            rec.error_kind, rec.error = kind, f"{message} ({rec.url})"
+            return isinstance(failure, httpx.ReadTimeout)
+        if not acc.done and acc.finish_reason is None:
+            rec.error_kind = "stream_dropped"
+            rec.error = (
+                f"the stream from {rec.url} ended before [DONE] and without a finish_reason "
+                f"({len(rec.chunk_times)} text chunks received)"
+            )
+        return False
+
+
+def _flush(
+    parser: SSEParser, acc: StreamAccumulator, times: list[float], reads: list[bytes]
+) -> None:
+    feed = parser.feed
+    for when, chunk in zip(times, reads, strict=True):
+        feed(chunk, when)
+    times.clear()
+    reads.clear()
+    acc.consume(parser.events)
+    parser.events.clear()
+
+
+def _status_kind(status: int) -> ErrorKind:
+    if status == 429:
+        return "http_429"
+    if status >= 500:
+        return "http_5xx"
+    return "http_4xx"
+
+
+def _transport_error(
+    exc: httpx.TransportError, responded: bool, client: OpenAIClient
+) -> tuple[ErrorKind, str]:
+    """(error kind, message) for an httpx transport exception."""
+    detail = str(exc) or type(exc).__name__
+    wait = f"{client.timeout:g}s"
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "timeout", f"connect timeout after {wait}"
+    if isinstance(exc, httpx.ReadTimeout):
+        return "timeout", f"read timeout: nothing received for {wait}"
+    if isinstance(exc, httpx.WriteTimeout):
+        return "timeout", f"write timeout after {wait}"
+    if isinstance(exc, httpx.PoolTimeout):
+        return "timeout", (
+            f"no free connection within {wait} (max_connections={client.max_connections})"
+        )
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout", f"timeout: {detail}"
+    if isinstance(exc, httpx.DecodingError):
+        return "malformed", f"cannot decode the answer: {detail}"
+    if isinstance(exc, httpx.ConnectError):
+        return "connect", f"cannot connect: {detail}"
+    if responded:
+        return "stream_dropped", f"connection lost mid-answer: {detail}"
+    return "connect", f"connection closed before an answer: {detail}"

@@ -1,0 +1,279 @@
+"""Paired comparison against a previous report directory (`--qnext-baseline DIR`).
+
+Rows are paired on (dataset, sample_id, repeat) where both runs scored the sample (skipped rows
+are left out). Per dataset, "pass" vs "not pass" is compared with the exact McNemar test on the
+discordant pairs: b = pass -> not pass, c = not pass -> pass. Verdict: `regressed` when
+p < alpha and b > c, `improved` when p < alpha and c > b, otherwise `inconclusive`.
+
+Runs whose fingerprints differ (dataset content hash, prompt/scorer version, generation config,
+model id) are not compared unless `force=True`: `Comparison.refused` then says why.
+`max_drop` adds one gate per dataset that fails when the paired pass rate dropped by more than
+`max_drop` AND the drop is significant.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pytest_qnext.report.gates import GateResult
+from pytest_qnext.report.rows import row_key, sort_key
+from pytest_qnext.scoring.stats import mcnemar_exact
+
+__all__ = [
+    "ALPHA",
+    "BaselineError",
+    "Comparison",
+    "DatasetComparison",
+    "compare",
+    "load_baseline",
+]
+
+ALPHA = 0.05
+
+
+class BaselineError(Exception):
+    """The baseline directory cannot be read; the message is one line saying how to fix it."""
+
+
+@dataclass(frozen=True)
+class DatasetComparison:
+    dataset: str
+    paired: int  # pairs where both runs scored the sample
+    baseline_pass: int
+    current_pass: int
+    baseline_rate: float | None  # pass rate on the paired rows
+    current_rate: float | None
+    delta: float | None  # current_rate - baseline_rate
+    pass_to_fail: int  # b
+    fail_to_pass: int  # c
+    p_value: float
+    verdict: str  # improved | regressed | inconclusive
+    flips_pass_to_fail: list[dict[str, Any]] = field(default_factory=list)
+    flips_fail_to_pass: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    baseline_dir: str
+    alpha: float
+    refused: str | None  # why the runs were not compared (fingerprints differ), else None
+    forced: bool
+    datasets: list[DatasetComparison]
+    only_in_current: list[str]
+    only_in_baseline: list[str]
+    fingerprint_differences: dict[str, list[str]]
+    gates: list[GateResult]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "baseline_dir": self.baseline_dir,
+            "alpha": self.alpha,
+            "refused": self.refused,
+            "forced": self.forced,
+            "datasets": [d.to_dict() for d in self.datasets],
+            "only_in_current": list(self.only_in_current),
+            "only_in_baseline": list(self.only_in_baseline),
+            "fingerprint_differences": {
+                k: list(v) for k, v in self.fingerprint_differences.items()
+            },
+            "gates": [g.to_dict() for g in self.gates],
+        }
+
+
+def load_baseline(baseline_dir: Path | str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """(summary, rows) of a report directory; BaselineError with one line when unreadable."""
+    path = Path(baseline_dir)
+    summary_path = path / "summary.json"
+    samples_path = path / "samples.jsonl"
+    for required in (summary_path, samples_path):
+        if not required.is_file():
+            raise BaselineError(
+                f"baseline {path} has no {required.name}; point --qnext-baseline at a report "
+                "dir written by --qnext-report-dir"
+            )
+    try:
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BaselineError(f"baseline {summary_path} is not valid JSON ({exc})") from None
+    if not isinstance(summary, dict) or "table" not in summary:
+        raise BaselineError(f"baseline {summary_path} has no 'table'; is it a qnext summary?")
+    rows: list[dict[str, Any]] = []
+    with samples_path.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                row_key(row)
+            except (ValueError, KeyError, TypeError) as exc:
+                raise BaselineError(
+                    f"baseline {samples_path} line {lineno} is not a sample row ({exc})"
+                ) from None
+            rows.append(row)
+    return summary, rows
+
+
+def _fingerprint_diffs(
+    current: Mapping[str, Any], baseline: Mapping[str, Any], datasets: Sequence[str]
+) -> dict[str, list[str]]:
+    diffs: dict[str, list[str]] = {}
+    for name in datasets:
+        cur = current.get(name, {}) or {}
+        base = baseline.get(name, {}) or {}
+        keys = sorted(k for k in set(cur) | set(base) if cur.get(k) != base.get(k))
+        if keys:
+            diffs[name] = keys
+    return diffs
+
+
+def _flip(key: tuple[str, str, int]) -> dict[str, Any]:
+    return {"sample_id": key[1], "repeat": key[2]}
+
+
+def _compare_dataset(
+    name: str,
+    current: Mapping[tuple[str, str, int], Mapping[str, Any]],
+    baseline: Mapping[tuple[str, str, int], Mapping[str, Any]],
+    alpha: float,
+) -> DatasetComparison:
+    keys = sorted(
+        (k for k in current if k[0] == name and k in baseline),
+        key=sort_key,
+    )
+    b_flips: list[dict[str, Any]] = []
+    c_flips: list[dict[str, Any]] = []
+    base_pass = cur_pass = 0
+    for key in keys:
+        was = baseline[key]["outcome"] == "pass"
+        now = current[key]["outcome"] == "pass"
+        base_pass += was
+        cur_pass += now
+        if was and not now:
+            b_flips.append(_flip(key))
+        elif now and not was:
+            c_flips.append(_flip(key))
+    n = len(keys)
+    b, c = len(b_flips), len(c_flips)
+    p = mcnemar_exact(b, c)
+    verdict = "inconclusive"
+    if p < alpha and b != c:
+        verdict = "regressed" if b > c else "improved"
+    base_rate = base_pass / n if n else None
+    cur_rate = cur_pass / n if n else None
+    delta = cur_rate - base_rate if cur_rate is not None and base_rate is not None else None
+    return DatasetComparison(
+        name,
+        n,
+        base_pass,
+        cur_pass,
+        base_rate,
+        cur_rate,
+        delta,
+        b,
+        c,
+        p,
+        verdict,
+        b_flips,
+        c_flips,
+    )
+
+
+def _drop_gate(dc: DatasetComparison, max_drop: float, alpha: float) -> GateResult:
+    name = f"{dc.dataset}.max_drop<={max_drop:g}"
+    if dc.delta is None:
+        return GateResult(
+            name,
+            False,
+            None,
+            max_drop,
+            "cannot check: no paired samples with the baseline",
+            dc.dataset,
+        )
+    drop = -dc.delta
+    significant = dc.p_value < alpha and dc.pass_to_fail > dc.fail_to_pass
+    failed = drop > max_drop and significant
+    message = (
+        f"paired pass rate {dc.baseline_rate:.4f} -> {dc.current_rate:.4f} "
+        f"(drop {drop:+.4f}, McNemar p={dc.p_value:.3g}, n={dc.paired}): "
+        + (
+            "significant drop above the limit"
+            if failed
+            else "within the limit"
+            if drop <= max_drop
+            else "drop not significant"
+        )
+    )
+    return GateResult(name, not failed, drop, max_drop, message, dc.dataset)
+
+
+def compare(
+    current_summary: Mapping[str, Any],
+    current_rows: Sequence[Mapping[str, Any]],
+    baseline_dir: Path | str,
+    *,
+    max_drop: float | None = None,
+    force: bool = False,
+    alpha: float = ALPHA,
+) -> Comparison:
+    """Compare the current run with the report in `baseline_dir` (see the module docstring).
+
+    Raises BaselineError when the baseline cannot be read; a fingerprint mismatch is not an
+    exception but `Comparison.refused` (and failing max_drop gates, since nothing was checked).
+    """
+    if max_drop is not None and not 0.0 <= max_drop <= 1.0:
+        raise BaselineError(f"max_drop must be a fraction in [0, 1], got {max_drop!r}")
+    base_summary, base_rows = load_baseline(baseline_dir)
+    current = {row_key(r): r for r in current_rows if r.get("outcome") != "skipped"}
+    baseline = {row_key(r): r for r in base_rows if r.get("outcome") != "skipped"}
+    cur_names = set(current_summary.get("datasets", {})) | {k[0] for k in current}
+    base_names = set(base_summary.get("datasets", {})) | {k[0] for k in baseline}
+    shared = sorted(cur_names & base_names)
+    diffs = _fingerprint_diffs(
+        current_summary.get("fingerprint", {}), base_summary.get("fingerprint", {}), shared
+    )
+    refused = None
+    if diffs and not force:
+        detail = "; ".join(f"{name}: {', '.join(keys)}" for name, keys in diffs.items())
+        refused = (
+            f"not compared with baseline {baseline_dir}: run fingerprints differ ({detail}); "
+            "use --qnext-baseline-force to compare anyway"
+        )
+    datasets = [] if refused else [_compare_dataset(n, current, baseline, alpha) for n in shared]
+    gates: list[GateResult] = []
+    if max_drop is not None:
+        if refused:
+            gates = [
+                GateResult(
+                    f"max_drop<={max_drop:g}", False, None, max_drop, f"cannot check: {refused}"
+                )
+            ]
+        else:
+            gates = [_drop_gate(dc, max_drop, alpha) for dc in datasets]
+            if not datasets:
+                gates = [
+                    GateResult(
+                        f"max_drop<={max_drop:g}",
+                        False,
+                        None,
+                        max_drop,
+                        "cannot check: no dataset in common with the baseline",
+                    )
+                ]
+    return Comparison(
+        baseline_dir=str(baseline_dir),
+        alpha=alpha,
+        refused=refused,
+        forced=bool(diffs) and force,
+        datasets=datasets,
+        only_in_current=sorted(cur_names - base_names),
+        only_in_baseline=sorted(base_names - cur_names),
+        fingerprint_differences=diffs,
+        gates=gates,
+    )

@@ -1,0 +1,139 @@
+"""Terminal rendering of the capability summary, gate results and baseline comparison.
+
+Every function returns plain lines (no colours, no trailing newlines) so the plugin can hand
+them to `terminalreporter.write_line` and tests can read them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pytest_qnext.report.baseline import Comparison
+from pytest_qnext.report.gates import GateResult
+from pytest_qnext.report.rows import OUTCOMES
+
+__all__ = ["MAX_FLIPS_SHOWN", "capability_table", "comparison_lines", "gate_lines"]
+
+MAX_FLIPS_SHOWN = 20
+HEADERS = ("task_type", "metric", "dataset_name", "average_score", "count", "95% CI", "outcomes")
+_SHORT = {
+    "pass": "pass",
+    "fail": "fail",
+    "unparsed": "unparsed",
+    "truncated": "trunc",
+    "error": "error",
+    "skipped": "skip",
+}
+
+
+def _score(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
+def _ci(row: Mapping[str, Any]) -> str:
+    low, high = row.get("ci_low"), row.get("ci_high")
+    if low is None or high is None:
+        return "-"
+    return f"[{low:.4f}, {high:.4f}]"
+
+
+def _outcomes(counts: Mapping[str, int]) -> str:
+    parts = [f"{_SHORT[name]} {counts[name]}" for name in OUTCOMES if counts.get(name)]
+    return ", ".join(parts) or "-"
+
+
+def _render(rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    numeric = {3, 4}
+    lines = []
+    for n, row in enumerate(rows):
+        cells = [
+            cell.rjust(w) if i in numeric and n > 0 else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append(" | ".join(cells).rstrip())
+        if n == 0:
+            lines.append("-+-".join("-" * w for w in widths))
+    return lines
+
+
+def capability_table(summary: Mapping[str, Any], subsets: bool = False) -> list[str]:
+    """The seed's table (task_type | metric | dataset_name | average_score | count) plus the
+    95 % CI and outcome counts; `subsets` adds one indented line per subset under each row."""
+    table = summary.get("table", [])
+    if not table:
+        return ["qnext capability: no scored datasets"]
+    rows: list[list[str]] = [list(HEADERS)]
+    for entry in table:
+        rows.append(
+            [
+                str(entry["task_type"]),
+                str(entry["metric"]),
+                str(entry["dataset_name"]),
+                _score(entry["average_score"]),
+                str(entry["count"]),
+                _ci(entry),
+                _outcomes(entry.get("outcomes", {})),
+            ]
+        )
+        if subsets and len(entry.get("subsets", [])) > 1:
+            for sub in entry["subsets"]:
+                rows.append(
+                    [
+                        "",
+                        "",
+                        f"  {sub['subset']}",
+                        _score(sub["average_score"]),
+                        str(sub["count"]),
+                        "",
+                        "",
+                    ]
+                )
+    return _render(rows)
+
+
+def gate_lines(results: Sequence[GateResult | Mapping[str, Any]]) -> list[str]:
+    """One line per gate: PASS/FAIL, the gate, and its message."""
+    lines = []
+    for result in results:
+        data = result.to_dict() if isinstance(result, GateResult) else result
+        mark = "PASS" if data["passed"] else "FAIL"
+        lines.append(f"gate {mark} {data['name']}: {data['message']}")
+    return lines
+
+
+def _flip_text(flips: Sequence[Mapping[str, Any]]) -> str:
+    shown = [
+        f"{f['sample_id']}" + (f"#r{f['repeat']}" if f.get("repeat") else "")
+        for f in flips[:MAX_FLIPS_SHOWN]
+    ]
+    more = len(flips) - len(shown)
+    return ", ".join(shown) + (f" (+{more} more)" if more > 0 else "")
+
+
+def comparison_lines(comparison: Comparison | Mapping[str, Any]) -> list[str]:
+    """The baseline comparison: one verdict line per dataset with the p-value, flip lists."""
+    data = comparison.to_dict() if isinstance(comparison, Comparison) else comparison
+    head = f"baseline {data['baseline_dir']}"
+    if data.get("refused"):
+        return [f"{head}: {data['refused']}", *gate_lines(data.get("gates", []))]
+    lines = [head + (" (forced despite fingerprint differences)" if data.get("forced") else "")]
+    for ds in data["datasets"]:
+        if not ds["paired"]:
+            lines.append(f"  {ds['dataset']}: no paired samples")
+            continue
+        lines.append(
+            f"  {ds['dataset']}: {ds['verdict']} {ds['baseline_rate']:.4f} -> "
+            f"{ds['current_rate']:.4f} ({ds['delta']:+.4f}), McNemar p={ds['p_value']:.3g}, "
+            f"n={ds['paired']}, pass->fail {ds['pass_to_fail']}, fail->pass {ds['fail_to_pass']}"
+        )
+        if ds["flips_pass_to_fail"]:
+            lines.append(f"    pass->fail: {_flip_text(ds['flips_pass_to_fail'])}")
+    for key, label in (
+        ("only_in_current", "not in baseline"),
+        ("only_in_baseline", "not in this run"),
+    ):
+        if data.get(key):
+            lines.append(f"  {label}: {', '.join(data[key])}")
+    return lines + gate_lines(data.get("gates", []))

@@ -1,0 +1,151 @@
+"""Report directory writers: summary.json, samples.jsonl, junit.xml, report.html.
+
+All four files are rendered in memory, written to temporary files in the report directory and
+only then moved into place with `os.replace`. An exception (or a crash) while rendering or
+writing leaves the previous report untouched, and every file on disk is always a whole file:
+a reader never sees a half-written one. summary.json is replaced last.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pytest_qnext.report.baseline import Comparison
+from pytest_qnext.report.html import render_html
+from pytest_qnext.report.rows import row_key, sort_key
+
+__all__ = [
+    "REPORT_FILES",
+    "build_summary_document",
+    "junit_xml",
+    "samples_jsonl",
+    "write_report_dir",
+]
+
+REPORT_FILES = ("summary.json", "samples.jsonl", "junit.xml", "report.html")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=False, allow_nan=False)
+
+
+def build_summary_document(
+    summary: Mapping[str, Any],
+    *,
+    comparison: Comparison | None = None,
+    perf: Sequence[Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """summary.json content: the summary plus `perf` points and the baseline `comparison`."""
+    doc = dict(summary)
+    doc["perf"] = [dict(p) for p in (perf if perf is not None else summary.get("perf", []))]
+    if comparison is not None:
+        doc["comparison"] = comparison.to_dict()
+    return doc
+
+
+def samples_jsonl(rows: Sequence[Mapping[str, Any]]) -> str:
+    """One JSON line per row, sorted by dataset / sample_id / repeat."""
+    ordered = sorted(rows, key=lambda r: sort_key(row_key(r)))
+    return "".join(_json(dict(row)) + "\n" for row in ordered)
+
+
+def _all_gates(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    gates = list(doc.get("gates", []))
+    gates += list(doc.get("comparison", {}).get("gates", []))
+    return gates
+
+
+def junit_xml(doc: Mapping[str, Any]) -> str:
+    """JUnit XML: one testcase per dataset (failing when one of its gates fails, with the scores
+    in system-out) and one per gate."""
+    gates = _all_gates(doc)
+    suite = ET.Element("testsuite", name="qnext.capability")
+    failures = 0
+    table: list[Mapping[str, Any]] = list(doc.get("table", []))
+    for name, info in doc.get("datasets", {}).items():
+        case = ET.SubElement(suite, "testcase", classname="qnext.dataset", name=name, time="0")
+        props = ET.SubElement(case, "properties")
+        for row in (r for r in table if r["dataset_name"] == name):
+            value = "" if row["average_score"] is None else f"{row['average_score']:.6f}"
+            ET.SubElement(props, "property", name=row["metric"], value=value)
+        ET.SubElement(props, "property", name="count", value=str(info.get("count", 0)))
+        failed = [g for g in gates if g.get("dataset") == name and not g["passed"]]
+        if failed:
+            failures += 1
+            fail = ET.SubElement(
+                case, "failure", message="; ".join(f"{g['name']}: {g['message']}" for g in failed)
+            )
+            fail.text = "\n".join(f"{g['name']}: {g['message']}" for g in failed)
+        outcomes = info.get("outcomes", {})
+        ET.SubElement(case, "system-out").text = (
+            f"score {info.get('score')} ({info.get('primary_metric')}), count "
+            f"{info.get('count')}, outcomes "
+            + ", ".join(f"{k} {v}" for k, v in outcomes.items() if v)
+        )
+    for gate in gates:
+        case = ET.SubElement(suite, "testcase", classname="qnext.gate", name=gate["name"], time="0")
+        if not gate["passed"]:
+            failures += 1
+            ET.SubElement(case, "failure", message=gate["message"]).text = gate["message"]
+        else:
+            ET.SubElement(case, "system-out").text = gate["message"]
+    suite.set("tests", str(len(suite.findall("testcase"))))
+    suite.set("failures", str(failures))
+    suite.set("errors", "0")
+    suite.set("skipped", "0")
+    root = ET.Element("testsuites")
+    root.append(suite)
+    ET.indent(root)
+    body: str = ET.tostring(root, encoding="unicode", xml_declaration=False)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n"
+
+
+def _write_all(report_dir: Path, contents: Mapping[str, str]) -> None:
+    report_dir.mkdir(parents=True, exist_ok=True)
+    temps: dict[str, str] = {}
+    try:
+        for name, text in contents.items():
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=report_dir)
+            temps[name] = tmp
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+        for name, tmp in temps.items():
+            os.replace(tmp, report_dir / name)
+    finally:
+        for tmp in temps.values():
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+def write_report_dir(
+    report_dir: Path | str,
+    summary: Mapping[str, Any],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    comparison: Comparison | None = None,
+    perf: Sequence[Mapping[str, Any]] | None = None,
+) -> dict[str, Path]:
+    """Write the four report files atomically; returns {file name: path}.
+
+    Every document is rendered in memory before anything touches the disk; then each goes to
+    a temp file and all are moved into place, so a failure never leaves a half-written report.
+    """
+    target = Path(report_dir)
+    doc = build_summary_document(summary, comparison=comparison, perf=perf)
+    # summary.json goes last: a reader that finds the new summary also finds the new samples
+    contents = {
+        "samples.jsonl": samples_jsonl(rows),
+        "junit.xml": junit_xml(doc),
+        "report.html": render_html(doc, rows),
+        "summary.json": json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False) + "\n",
+    }
+    _write_all(target, contents)
+    return {name: target / name for name in REPORT_FILES}

@@ -1,0 +1,138 @@
+"""Gate parsing and evaluation against real aggregated summaries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pytest_qnext.report import Aggregator, evaluate_gates, parse_gate
+from pytest_qnext.report.gates import GATE_FORMS
+
+
+@pytest.mark.parametrize(
+    ("text", "dataset", "metric", "op", "limit"),
+    [
+        ("mmlu_pro>=0.75", "mmlu_pro", None, ">=", 0.75),
+        ("ifeval.prompt_level_strict >= 0.8", "ifeval", "prompt_level_strict", ">=", 0.8),
+        ("error_rate<=0", None, "error_rate", "<=", 0.0),
+        ("truncated_rate<=0.02", None, "truncated_rate", "<=", 0.02),
+        ("mmlu_pro.unparsed_rate<=0.05", "mmlu_pro", "unparsed_rate", "<=", 0.05),
+        (" aime24.avg@4 > 0.5 ", "aime24", "avg@4", ">", 0.5),
+        ("gpqa_diamond<1", "gpqa_diamond", None, "<", 1.0),
+    ],
+)
+def test_parse_valid_forms(
+    text: str, dataset: str | None, metric: str | None, op: str, limit: float
+) -> None:
+    gate = parse_gate(text)
+    assert (gate.dataset, gate.metric, gate.op, gate.limit) == (dataset, metric, op, limit)
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("mmlu_pro", "bad gate"),
+        ("mmlu_pro==0.7", "operator '=='"),
+        ("mmlu_pro=>0.7", "operator '=>'"),
+        ("mmlu_pro>=75", "outside [0, 1]"),
+        ("mmlu_pro>=high", "not a number"),
+        ("mmlu_pro>=nan", "outside [0, 1]"),
+        ("a.b.c>=0.5", "bad gate"),
+        ("", "bad gate"),
+    ],
+)
+def test_parse_errors_are_one_line_naming_valid_forms(text: str, why: str) -> None:
+    with pytest.raises(ValueError) as info:
+        parse_gate(text)
+    message = str(info.value)
+    assert why in message
+    assert GATE_FORMS in message
+    assert "\n" not in message
+
+
+@pytest.fixture
+def summary(make_row: Callable[..., Any], make_meta: Any) -> dict[str, Any]:
+    agg = Aggregator()
+    agg.add_dataset_meta(make_meta("mcq", ["acc"], "acc"))
+    agg.add_dataset_meta(make_meta("ife", ["prompt", "inst"], "prompt"))
+    for i, outcome in enumerate(["pass"] * 6 + ["fail", "unparsed", "error", "truncated"]):
+        agg.add_row(make_row("mcq", i, outcome))
+    for i, (p, n, d) in enumerate([(1, 2, 2), (0, 1, 3), (1, 1, 1), (0, 0, 2)]):
+        agg.add_row(
+            make_row(
+                "ife",
+                i,
+                "pass" if p else "fail",
+                metrics={"prompt": [float(p), 1.0], "inst": [float(n), float(d)]},
+            )
+        )
+    return agg.summary()
+
+
+def _result(summary: dict[str, Any], text: str) -> Any:
+    (result,) = evaluate_gates([parse_gate(text)], summary)
+    return result
+
+
+def test_primary_metric_gate_and_boundaries(summary: dict[str, Any]) -> None:
+    score = summary["datasets"]["mcq"]["score"]
+    assert score == pytest.approx(6 / 10)
+    assert _result(summary, f"mcq>={score}").passed
+    assert not _result(summary, f"mcq>{score}").passed
+    low = _result(summary, "mcq>=0.7")
+    assert not low.passed and low.measured == score and low.limit == 0.7
+    assert low.dataset == "mcq"
+    assert "violated" in low.message
+
+
+def test_named_metric_gate(summary: dict[str, Any]) -> None:
+    inst = next(t for t in summary["table"] if t["metric"] == "inst")
+    result = _result(summary, "ife.inst>=0.5")
+    assert result.measured == inst["average_score"] == pytest.approx(4 / 8)
+    assert result.passed
+
+
+def test_outcome_rate_gates(summary: dict[str, Any]) -> None:
+    run_count = summary["outcome_rates"]["run"]["count"]
+    err = _result(summary, "error_rate<=0")
+    assert not err.passed and err.measured == pytest.approx(1 / run_count)
+    unparsed = _result(summary, "mcq.unparsed_rate<=0.05")
+    assert not unparsed.passed and unparsed.measured == pytest.approx(1 / 10)
+    assert _result(summary, "ife.truncated_rate<=0").passed
+
+
+def test_missing_dataset_or_metric_fails_with_reason(summary: dict[str, Any]) -> None:
+    gone = _result(summary, "gsm8k>=0.5")
+    assert not gone.passed and gone.measured is None
+    assert "did not run" in gone.message and "mcq" in gone.message
+    metric = _result(summary, "mcq.f1>=0.5")
+    assert not metric.passed and "no metric 'f1'" in metric.message
+
+
+def test_gates_through_summary_argument(make_row: Callable[..., Any]) -> None:
+    agg = Aggregator()
+    agg.add_row(make_row("mcq", "1", "pass"))
+    summary = agg.summary(gates=["mcq>=0.5", parse_gate("error_rate<=0")])
+    assert [g["passed"] for g in summary["gates"]] == [True, True]
+    assert set(summary["gates"][0]) == {"name", "passed", "measured", "limit", "message", "dataset"}
+
+
+names = st.from_regex(r"[a-z][a-z0-9_]{0,12}", fullmatch=True).filter(
+    lambda s: s not in {"error_rate", "truncated_rate", "unparsed_rate"}
+)
+
+
+@given(
+    dataset=names,
+    metric=st.one_of(st.none(), names),
+    op=st.sampled_from([">=", "<=", ">", "<"]),
+    limit=st.floats(0.0, 1.0),
+)
+def test_parse_round_trips(dataset: str, metric: str | None, op: str, limit: float) -> None:
+    name = dataset if metric is None else f"{dataset}.{metric}"
+    gate = parse_gate(f"{name}{op}{limit!r}")
+    assert (gate.dataset, gate.metric, gate.op, gate.limit) == (dataset, metric, op, limit)

@@ -20,6 +20,8 @@ from langdetect import DetectorFactory, LangDetectException, detect
 from nltk.tokenize.destructive import NLTKWordTokenizer
 from nltk.tokenize.punkt import PunktTokenizer
 
+from pytest_qnext.evals.base import DatasetUnavailable
+
 __all__ = [
     "LANGDETECT_SEED",
     "NltkDataMissing",
@@ -39,8 +41,11 @@ _punkt: PunktTokenizer | None = None
 _treebank = NLTKWordTokenizer()
 
 
-class NltkDataMissing(RuntimeError):
-    """NLTK's punkt_tab model could not be found; the message is one line."""
+class NltkDataMissing(DatasetUnavailable):
+    """NLTK's punkt_tab model could not be found; the message is one line.
+
+    A DatasetUnavailable, so collection reports it like any other missing data.
+    """
 
 
 def _missing_message(extra: str | None) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -121,13 +120,8 @@ def test_scorer_is_a_pure_function_of_the_text(ifeval_nltk: Path, words: list[st
     assert first.metrics["inst_level_strict"] == (float(sum(strict)), 4.0)
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("pytest_qnext.scoring.think") is None,
-    reason="pytest_qnext.scoring.think (strip_think) does not exist yet",
-)
-def test_think_block_stripped_scores_like_without(ifeval_nltk: Path) -> None:
-    from pytest_qnext.scoring.think import strip_think  # type: ignore[import-not-found,unused-ignore]
-
+def test_thinking_left_in_the_text_changes_the_score() -> None:
+    """The scorer judges exactly the text it gets: the engine must strip <think> first."""
     sample = _sample(
         ["punctuation:no_comma", "change_case:english_lowercase", "startend:quotation"],
         [{}, {}, {}],
@@ -135,5 +129,6 @@ def test_think_block_stripped_scores_like_without(ifeval_nltk: Path) -> None:
     final = '"all lowercase words here and nothing else to see in this english sentence"'
     thinking = "<think>\nOkay, The User wants QUOTES, and no commas, So...\n</think>\n\n" + final
     assert score(sample, final).outcome == "pass"
-    assert score(sample, thinking).outcome == "fail"  # why the engine must strip it
-    assert score(sample, strip_think(thinking)) == score(sample, final)
+    assert score(sample, final) == score(sample, final)
+    assert score(sample, thinking).outcome == "fail"
+    assert score(sample, thinking).metrics["inst_level_strict"] == (0.0, 3.0)

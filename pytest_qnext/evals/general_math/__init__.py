@@ -1,0 +1,89 @@
+"""general_math: your own math problems from JSONL, scored like MATH-500.
+
+Each row: `id`, `problem`, `answer` (LaTeX or a number, e.g. `\\frac{3}{4}`, `[1, 2)`, `12`).
+Point the dataset arg `local_path` at a `.jsonl` file (subset "default") or a directory of
+them (one subset per file stem; sample ids are then `<subset>/<id>`):
+
+    --qnext-dataset-args '{"general_math": {"local_path": "my_math.jsonl"}}'
+
+The prompt asks for the final answer in `\\boxed{}`; the answer is checked with the same
+extraction and math-verify equivalence as MATH-500 (metric `acc`).
+"""
+
+from __future__ import annotations
+
+from pytest_qnext.evals.base import (
+    DatasetUnavailable,
+    EvalSpec,
+    LoadContext,
+    Message,
+    Sample,
+    Score,
+)
+from pytest_qnext.evals.general_mcq.loader import read_rows
+from pytest_qnext.scoring.math import oracle_response, score_math
+
+__all__ = ["PROMPT_TEMPLATE", "SPEC", "load", "oracle", "prompt", "score"]
+
+EXAMPLE = "my_math.jsonl"
+PROMPT_TEMPLATE = (
+    "{question}\nPlease reason step by step, and put your final answer within \\boxed{{}}."
+)
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def load(ctx: LoadContext) -> list[Sample]:
+    """Every row of the `local_path` file(s) in file order (the engine applies `subset_list`)."""
+    samples: list[Sample] = []
+    seen: dict[str, str] = {}
+    for subset, sample_id, record, where in read_rows("general_math", ctx, EXAMPLE):
+        problem = record.get("problem")
+        if not isinstance(problem, str) or not problem.strip():
+            raise DatasetUnavailable(f"general_math: {where}: 'problem' must be a non-empty string")
+        answer = _text(record.get("answer"))
+        if answer is None:
+            raise DatasetUnavailable(
+                f"general_math: {where}: 'answer' must be a non-empty string or number"
+            )
+        if sample_id in seen:
+            raise DatasetUnavailable(
+                f"general_math: {where}: id {sample_id!r} already used at {seen[sample_id]}; "
+                "ids must be unique"
+            )
+        seen[sample_id] = where
+        samples.append(Sample(id=sample_id, input=problem, target=answer, subset=subset))
+    if not samples:
+        raise DatasetUnavailable("general_math: the local_path file(s) hold no rows")
+    return samples
+
+
+def prompt(sample: Sample, ctx: LoadContext) -> list[Message]:
+    return [{"role": "user", "content": PROMPT_TEMPLATE.format(question=sample.input)}]
+
+
+def score(sample: Sample, response: str) -> Score:
+    return score_math(response, sample.target)
+
+
+def oracle(sample: Sample, correct: bool) -> str:
+    return oracle_response(sample.target, correct)
+
+
+SPEC = EvalSpec(
+    name="general_math",
+    task_type="math",
+    primary_metric="acc",
+    version="1",
+    load=load,
+    prompt=prompt,
+    score=score,
+    metrics=("acc",),
+    oracle=oracle,
+    description="custom math problems (JSONL id, problem, answer), \\boxed{} + math-verify",
+)

@@ -196,7 +196,7 @@ def _drop_gate(dc: DatasetComparison, max_drop: float, alpha: float) -> GateResu
             "cannot check: no paired samples with the baseline",
             dc.dataset,
         )
-    drop = -dc.delta
+    drop = (dc.baseline_rate or 0.0) - (dc.current_rate or 0.0)  # never -0.0
     significant = dc.p_value < alpha and dc.pass_to_fail > dc.fail_to_pass
     failed = drop > max_drop and significant
     message = (
@@ -235,9 +235,9 @@ def compare(
     cur_names = set(current_summary.get("datasets", {})) | {k[0] for k in current}
     base_names = set(base_summary.get("datasets", {})) | {k[0] for k in baseline}
     shared = sorted(cur_names & base_names)
-    diffs = _fingerprint_diffs(
-        current_summary.get("fingerprint", {}), base_summary.get("fingerprint", {}), shared
-    )
+    # compare as JSON sees it (the baseline was read from JSON: tuples are lists there)
+    current_fp = json.loads(json.dumps(current_summary.get("fingerprint", {}), default=str))
+    diffs = _fingerprint_diffs(current_fp, base_summary.get("fingerprint", {}), shared)
     refused = None
     if diffs and not force:
         detail = "; ".join(f"{name}: {', '.join(keys)}" for name, keys in diffs.items())

@@ -114,6 +114,8 @@ def _measure(gate: Gate, summary: Mapping[str, Any]) -> tuple[float | None, str 
     if gate.dataset not in datasets:
         ran = ", ".join(datasets) or "none"
         return None, f"dataset {gate.dataset!r} did not run (datasets in this run: {ran})"
+    if not datasets[gate.dataset].get("count"):
+        return None, f"dataset {gate.dataset!r} has no scored samples (all skipped)"
     if gate.is_rate:
         ds_rates = rates.get("datasets", {}).get(gate.dataset, {})
         if not ds_rates.get("count"):

@@ -102,6 +102,17 @@ def test_fingerprint_mismatch_refuses_unless_forced(
     (gate,) = refused.gates
     assert not gate.passed and "cannot check" in gate.message
     forced = compare(summary, rows, baseline_dir, force=True)
+    # a tuple in memory equals the list JSON gave the baseline: no spurious difference
+    same = dict(summary, fingerprint={"mcq": {**summary["fingerprint"]["mcq"], "model": "old"}})
+    assert compare(same, rows, baseline_dir).refused is None
+    tupled = json.loads(json.dumps(same))
+    tupled["fingerprint"]["mcq"]["stop"] = ("a", "b")
+    write_report_dir(
+        baseline_dir,
+        {**tupled, "fingerprint": {"mcq": {**tupled["fingerprint"]["mcq"], "stop": ["a", "b"]}}},
+        rows,
+    )
+    assert compare(tupled, rows, baseline_dir).refused is None
     assert forced.forced and forced.refused is None
     assert forced.datasets[0].verdict == "regressed"
     assert forced.fingerprint_differences == {"mcq": ["model"]}

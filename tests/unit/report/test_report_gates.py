@@ -136,3 +136,10 @@ def test_parse_round_trips(dataset: str, metric: str | None, op: str, limit: flo
     name = dataset if metric is None else f"{dataset}.{metric}"
     gate = parse_gate(f"{name}{op}{limit!r}")
     assert (gate.dataset, gate.metric, gate.op, gate.limit) == (dataset, metric, op, limit)
+
+
+def test_gate_on_all_skipped_dataset_fails_with_reason(make_row: Callable[..., Any]) -> None:
+    agg = Aggregator()
+    agg.add_row(make_row("mcq", "1", "skipped"))
+    (result,) = agg.summary(gates=["mcq>=0.5"])["gates"]
+    assert not result["passed"] and "no scored samples" in result["message"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -169,3 +171,43 @@ def test_unserialisable_row_fails_before_touching_disk(
     with pytest.raises(TypeError):
         write_report_dir(tmp_path, summary, bad)
     assert (tmp_path / "samples.jsonl").read_bytes() == before
+
+
+_FAKE_DOM = """
+function El(){this.children=[];this.value='';this.style={};this.h={};this._t='';}
+El.prototype.appendChild=function(c){this.children.push(c);};
+El.prototype.addEventListener=function(e,f){this.h[e]=f;};
+Object.defineProperty(El.prototype,'textContent',{get:function(){return this._t;},
+  set:function(v){this._t=v;if(v==='')this.children=[];}});
+var els={};
+var document={getElementById:function(id){return els[id]||(els[id]=new El());},
+  createElement:function(){return new El();}};
+document.getElementById('qnext-rows').textContent=DATA;
+"""
+_PROBE = """
+var body=els['samples-body'];
+console.log(body.children.length+'|'+els['samples-info'].textContent);
+els['f-outcome'].value='error';els['f-outcome'].h.change();
+console.log(body.children.length+'|'+body.children[0].children[7].children[0].textContent);
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_sample_browser_script_filters_rows(tmp_path: Path, make_row: Callable[..., Any]) -> None:
+    """Run the page's viewer script in node against a minimal fake DOM."""
+    agg = Aggregator(n_resamples=50)
+    for i in range(450):
+        agg.add_row(make_row("mcq", i, ["pass", "fail", "error"][i % 3], prediction=EVIL))
+    html = write_report_dir(tmp_path, agg.summary(), agg.rows)["report.html"].read_text()
+    data = re.search(r'id="qnext-rows">(.*?)</script>', html, re.S)
+    script = re.search(r"<script>(.*?)</script>", html, re.S)
+    assert data is not None and script is not None
+    program = _FAKE_DOM.replace("DATA", json.dumps(data.group(1))) + script.group(1) + _PROBE
+    (tmp_path / "viewer.js").write_text(program, encoding="utf-8")
+    out = subprocess.run(
+        ["node", str(tmp_path / "viewer.js")], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    first, errors = out.stdout.splitlines()
+    assert first == "200|showing 200 of 450 matching samples"
+    assert errors == f"150|{EVIL}"  # prediction shown as text, byte for byte

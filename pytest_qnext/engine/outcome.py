@@ -11,8 +11,9 @@ Outcome rules (DESIGN.md contract):
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,17 +37,27 @@ class Verdict:
     explanation: str
 
 
-def _strip_think(content: str) -> tuple[str, bool]:
+def _fallback_strip_think(content: str) -> tuple[str, bool]:
+    lower = content.lower()
+    if "<think>" in lower and "</think>" not in lower:
+        return "", True
+    if "</think>" in lower:
+        return content[lower.rfind("</think>") + len("</think>"):].strip(), False
+    return content.strip(), False
+
+
+@functools.cache
+def _think_stripper() -> Callable[[str], tuple[str, bool]]:
     try:
         from pytest_qnext.scoring.think import strip_think
     except ImportError:  # TEMPORARY until scoring/think.py lands
-        lower = content.lower()
-        if "<think>" in lower and "</think>" not in lower:
-            return "", True
-        if "</think>" in lower:
-            return content[lower.rfind("</think>") + len("</think>"):].strip(), False
-        return content.strip(), False
-    text, unterminated = strip_think(content)
+        return _fallback_strip_think
+    found: Callable[[str], tuple[str, bool]] = strip_think
+    return found
+
+
+def _strip_think(content: str) -> tuple[str, bool]:
+    text, unterminated = _think_stripper()(content)
     return str(text), bool(unterminated)
 
 

@@ -1,0 +1,194 @@
+"""End to end: the capability suite run by pytest in a subprocess against the simulator.
+
+The questions are the first MMLU-Pro rows (real data) written as a general_mcq file. Every run
+uses the simulator's oracle policy, whose right/wrong choice per sample is a pure function of
+(seed, sample), so runs with faults, with -n 2 or resumed after SIGKILL must give the same
+table as the plain run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+N_SAMPLES = 60
+TEST_FILE = '''
+import pytest
+pytestmark = pytest.mark.capability
+
+def test_sample(qnext_sample):
+    qnext_sample.check()
+'''
+
+
+@pytest.fixture(scope="module")
+def project(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("capability")
+    (root / "test_capability.py").write_text(TEST_FILE, encoding="utf-8")
+    rows = []
+    with (shared_data / "mmlu_pro" / "test.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            rows.append({"id": str(rec["question_id"]), "question": rec["question"],
+                         "choices": rec["options"], "answer": rec["answer"]})
+            if len(rows) == N_SAMPLES:
+                break
+    with (root / "mcq.jsonl").open("w", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(r) + "\n" for r in rows)
+    return root
+
+
+def run(project: Path, name: str, *args: str, timeout: float = 240) -> tuple[int, str, Path]:
+    """pytest in a subprocess; returns (exit code, output, report dir)."""
+    report = project / f"report-{name}"
+    cmd = [
+        sys.executable, "-m", "pytest", "test_capability.py", "-p", "no:cacheprovider",
+        "-m", "capability", "--qnext-datasets", "general_mcq",
+        "--qnext-dataset-args", json.dumps({"general_mcq": {"local_path": "mcq.jsonl"}}),
+        "--qnext-report-dir", str(report), "--qnext-cache-dir", f"cache-{name}", *args,
+    ]
+    proc = subprocess.run(cmd, cwd=project, capture_output=True, text=True, timeout=timeout)
+    return proc.returncode, proc.stdout + proc.stderr, report
+
+
+def summary(report: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((report / "summary.json").read_text(encoding="utf-8"))
+    return data
+
+
+def samples(report: Path) -> list[dict[str, Any]]:
+    lines = (report / "samples.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def plain(project: Path) -> tuple[int, str, Path]:
+    return run(project, "plain", "--qnext-sim", "-rA")
+
+
+def test_plain_run_table_score_is_item_pass_rate(plain: tuple[int, str, Path]) -> None:
+    code, out, report = plain
+    table = summary(report)["table"]
+    assert len(table) == 1, out
+    row = table[0]
+    assert {"task_type", "metric", "dataset_name", "average_score", "count"} <= set(row)
+    passed = out.count("PASSED test_capability.py::test_sample[")
+    failed = out.count("FAILED test_capability.py::test_sample[")
+    assert passed + failed == N_SAMPLES == row["count"]
+    assert row["average_score"] == pytest.approx(passed / N_SAMPLES)
+    assert 0 < passed < N_SAMPLES  # p=0.7: both outcomes occur, so the check can fail
+    assert code == 1  # wrong answers fail their items when no gate is configured
+    assert "Traceback" not in out
+    ids = sorted(r["sample_id"] for r in samples(report))
+    assert len(ids) == len(set(ids)) == N_SAMPLES
+
+
+def test_xdist_gives_the_same_table(project: Path, plain: tuple[int, str, Path]) -> None:
+    _code, out, report = run(project, "xdist", "--qnext-sim", "-n", "2")
+    assert summary(report)["table"] == summary(plain[2])["table"], out
+    assert len(samples(report)) == N_SAMPLES
+
+
+def test_faults_do_not_change_scores(project: Path, plain: tuple[int, str, Path]) -> None:
+    _code, out, report = run(
+        project, "faults", "--qnext-sim", "policy=oracle,p=0.7,fail_rate=0.05,drop_rate=0.02",
+        "--qnext-retries", "8",
+    )
+    rows = samples(report)
+    assert len(rows) == N_SAMPLES
+    assert {r["outcome"] for r in rows} <= {"pass", "fail"}, out
+    assert summary(report)["table"] == summary(plain[2])["table"]
+
+
+def test_gates_decide_the_exit_status(project: Path, plain: tuple[int, str, Path]) -> None:
+    score = summary(plain[2])["table"][0]["average_score"]
+    low, high = f"general_mcq>={score - 0.05:.2f}", f"general_mcq>={score + 0.05:.2f}"
+    code, out, _ = run(project, "gates", "--qnext-sim", "--qnext-gate", low,
+                       "--qnext-gate", "error_rate<=0")
+    assert code == 0, out  # wrong answers failed items, yet the gates passed
+    assert "FAILED" in out
+    code, out, _ = run(project, "gates", "--qnext-sim", "--qnext-gate", high)
+    assert code == 1, out
+    assert "gate FAIL" in out
+    code, out, _ = run(project, "gates", "--qnext-sim", "--qnext-gate", "general_mcq>=75")
+    assert code == 4
+    assert "--qnext-gate" in out and "Traceback" not in out
+
+
+def test_request_errors_are_pytest_errors_and_counted(project: Path) -> None:
+    code, out, report = run(project, "errors", "--qnext-sim", "policy=oracle,fail_rate=1",
+                            "--qnext-retries", "0", "--qnext-cache", "off")
+    rows = samples(report)
+    assert [r["outcome"] for r in rows] == ["error"] * N_SAMPLES
+    assert summary(report)["table"][0]["average_score"] == 0.0
+    assert summary(report)["table"][0]["count"] == N_SAMPLES
+    assert f"{N_SAMPLES} errors" in out
+    assert code == 1
+
+
+def test_k_selection_asks_only_selected_samples(project: Path) -> None:
+    _code, out, report = run(project, "select", "--qnext-sim", "-k", "70 or 71")
+    rows = samples(report)
+    assert sorted(r["sample_id"] for r in rows) == ["70", "71"], out
+    with sqlite3.connect(project / "cache-select" / "responses.sqlite3") as db:
+        asked = sorted(r[0] for r in db.execute("SELECT sample_id FROM answers"))
+    assert asked == ["70", "71"]
+
+
+def test_resume_after_sigkill(project: Path, plain: tuple[int, str, Path]) -> None:
+    from pytest_qnext.engine.options import CapabilitySettings
+    from pytest_qnext.engine.oracle import write_oracle_file
+    from pytest_qnext.sim import parse_spec, run_in_process
+
+    settings = CapabilitySettings(
+        datasets=("general_mcq",),
+        dataset_args={"general_mcq": {"local_path": str(project / "mcq.jsonl")}},
+    )
+    oracle = project / "oracle.jsonl"
+    assert write_oracle_file(settings, oracle) == N_SAMPLES
+    spec = parse_spec("policy=oracle,p=0.7,ttft=0.15,max_num_seqs=4")
+    db_path = project / "cache-resume" / "responses.sqlite3"
+    with run_in_process(spec, oracle_file=oracle) as sim:
+        args = ["--qnext-url", sim.url, "--qnext-batch-size", "4"]
+        cmd = [
+            sys.executable, "-m", "pytest", "test_capability.py", "-p", "no:cacheprovider", "-q",
+            "-m", "capability", "--qnext-datasets", "general_mcq",
+            "--qnext-dataset-args", json.dumps({"general_mcq": {"local_path": "mcq.jsonl"}}),
+            "--qnext-report-dir", "report-killed", "--qnext-cache-dir", "cache-resume", *args,
+        ]
+        proc = subprocess.Popen(cmd, cwd=project, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + 120
+        committed: list[str] = []
+        try:
+            while time.monotonic() < deadline and proc.poll() is None:
+                time.sleep(0.1)
+                if db_path.exists():
+                    try:
+                        with sqlite3.connect(db_path) as db:
+                            count = db.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
+                    except sqlite3.Error:
+                        continue
+                    if count >= N_SAMPLES // 3:
+                        break
+            os.killpg(proc.pid, signal.SIGKILL)
+        finally:
+            proc.wait(10)
+        with sqlite3.connect(db_path) as db:
+            committed = [r[0] for r in db.execute("SELECT sample_id FROM answers")]
+        assert N_SAMPLES // 3 <= len(committed) < N_SAMPLES, "the run was not killed half-way"
+        _code, out, report = run(project, "resume", *args)
+        counts = sim.stats()["completed_by_key"]
+    assert all(counts[f"general_mcq/{sid}"] == 1 for sid in committed), counts
+    assert set(counts) == {f"general_mcq/{r['sample_id']}" for r in samples(report)}
+    assert summary(report)["table"] == summary(plain[2])["table"], out
+    assert sum(1 for r in samples(report) if r["cached"]) >= len(committed)

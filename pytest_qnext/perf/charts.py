@@ -1,0 +1,71 @@
+"""Sweep charts (matplotlib, Agg backend, PNG) written into the report directory."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["CHART_FILES", "write_charts"]
+
+CHART_FILES = ("perf_throughput.png", "perf_ttft.png", "perf_tpot.png")
+_PCTS = ("p50", "p90", "p99")
+
+
+def _finite(values: Sequence[Any]) -> list[float]:
+    return [
+        float(v) if isinstance(v, int | float) and math.isfinite(v) else math.nan for v in values
+    ]
+
+
+def write_charts(rows: Sequence[Mapping[str, Any]], directory: Path) -> list[Path]:
+    """Throughput vs concurrency, and TTFT / TPOT percentiles vs concurrency; returns paths."""
+    if not rows:
+        return []
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    directory.mkdir(parents=True, exist_ok=True)
+    ordered = sorted(rows, key=lambda r: (r["parallel"], r["number"]))
+    achieved = _finite([r.get("achieved_concurrency") for r in ordered])
+    parallel = [r["parallel"] for r in ordered]
+    written: list[Path] = []
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    ax.plot(achieved, _finite([r.get("output_throughput") for r in ordered]), "o-", label="output")
+    ax.plot(achieved, _finite([r.get("total_throughput") for r in ordered]), "s--", label="total")
+    for x, y, p in zip(
+        achieved, _finite([r.get("output_throughput") for r in ordered]), parallel, strict=False
+    ):
+        ax.annotate(f"p={p}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    ax.set_xlabel("achieved concurrency (time-weighted mean in flight)")
+    ax.set_ylabel("tokens/s")
+    ax.set_title("Throughput vs concurrency")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    path = directory / CHART_FILES[0]
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    written.append(path)
+
+    for metric, filename, title in (
+        ("ttft", CHART_FILES[1], "Time to first token"),
+        ("tpot", CHART_FILES[2], "Time per output token"),
+    ):
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        for pct in _PCTS:
+            values = [v * 1e3 for v in _finite([r.get(f"{metric}_{pct}") for r in ordered])]
+            ax.plot(achieved, values, "o-", label=pct)
+        ax.set_xlabel("achieved concurrency")
+        ax.set_ylabel("ms")
+        ax.set_title(f"{title} percentiles vs concurrency (p99 flagged when n < 100)")
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+        path = directory / filename
+        fig.savefig(path, dpi=100, bbox_inches="tight")
+        plt.close(fig)
+        written.append(path)
+    return written

@@ -1,0 +1,186 @@
+"""The load generator: closed loop at a fixed concurrency, or open-loop Poisson arrivals.
+
+`run_point(...)` runs warmup requests (left out of the metrics), then the measured requests,
+in a fresh event loop, and returns a `PointRun`: one `PerfRecord` per request plus the window
+bounds and the event-loop lag samples. Nothing but sending, awaiting and appending happens on
+the loop while requests are in flight: statistics are computed afterwards (metrics.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pytest_qnext.client import OpenAIClient, RequestRecord
+from pytest_qnext.perf.prompts import PerfRequest
+
+__all__ = ["LAG_PROBE_INTERVAL", "PerfRecord", "PointRun", "Target", "run_point"]
+
+LAG_PROBE_INTERVAL = 0.005  # seconds between event-loop lag samples
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where and how to send: plain values (the client is created inside the run's loop)."""
+
+    urls: tuple[str, ...]
+    model: str
+    api: str = "chat"
+    api_key: str | None = field(default=None, repr=False)
+    timeout: float = 600.0
+    retries: int = 0
+
+
+@dataclass
+class PerfRecord:
+    """One request of a sweep point: what was sent, what came back, when it was meant to go."""
+
+    request: PerfRequest
+    record: RequestRecord
+    warmup: bool = False
+    intended_time: float | None = None  # open loop: the scheduled send time (perf_counter)
+
+
+@dataclass
+class PointRun:
+    """Everything measured for one sweep point (one round)."""
+
+    parallel: int
+    number: int
+    rate: float | None
+    records: list[PerfRecord]  # measured requests only, in completion order
+    warmup_records: list[PerfRecord]
+    window_start: float
+    window_end: float
+    loop_lags: list[float]
+    retries: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def duration(self) -> float:
+        return max(self.window_end - self.window_start, 1e-9)
+
+
+async def _send(client: OpenAIClient, req: PerfRequest) -> RequestRecord:
+    return await client.request(dict(req.body), stream=True)
+
+
+async def _closed_loop(
+    client: OpenAIClient,
+    requests: Sequence[PerfRequest],
+    parallel: int,
+    out: list[PerfRecord],
+    warmup: bool,
+) -> None:
+    pending = iter(requests)
+
+    async def worker() -> None:
+        for req in pending:  # a shared iterator: each worker takes the next request
+            rec = await _send(client, req)
+            out.append(PerfRecord(req, rec, warmup))
+
+    await asyncio.gather(*(worker() for _ in range(max(1, min(parallel, len(requests))))))
+
+
+async def _open_loop(
+    client: OpenAIClient,
+    requests: Sequence[PerfRequest],
+    parallel: int,
+    rate: float,
+    rng: random.Random,
+    out: list[PerfRecord],
+) -> None:
+    """Poisson arrivals at `rate`/s; at most `parallel` in flight (later ones wait, and the
+    record keeps both the intended and the actual send time)."""
+    gate = asyncio.Semaphore(parallel)
+    loop = asyncio.get_running_loop()
+    tasks: list[asyncio.Task[None]] = []
+
+    async def one(req: PerfRequest, intended: float) -> None:
+        async with gate:
+            rec = await _send(client, req)
+        out.append(PerfRecord(req, rec, False, intended))
+
+    due = time.perf_counter()
+    for req in requests:
+        wait = due - time.perf_counter()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        tasks.append(loop.create_task(one(req, due)))
+        due += rng.expovariate(rate)
+    await asyncio.gather(*tasks)
+
+
+async def _lag_probe(samples: list[float], stop: asyncio.Event) -> None:
+    perf = time.perf_counter
+    while not stop.is_set():
+        before = perf()
+        await asyncio.sleep(LAG_PROBE_INTERVAL)
+        samples.append(perf() - before - LAG_PROBE_INTERVAL)
+
+
+async def _run(
+    target: Target,
+    requests: Sequence[PerfRequest],
+    warmup: Sequence[PerfRequest],
+    parallel: int,
+    rate: float | None,
+    seed: int,
+) -> PointRun:
+    async with OpenAIClient(
+        target.urls,
+        api_key=target.api_key,
+        model=target.model,
+        api=target.api,  # type: ignore[arg-type]
+        timeout=target.timeout,
+        retries=target.retries,
+        max_connections=max(parallel, 1),
+        seed=seed,
+    ) as client:
+        warm: list[PerfRecord] = []
+        if warmup:
+            await _closed_loop(client, warmup, parallel, warm, True)
+        client.retry_counts.clear()
+        measured: list[PerfRecord] = []
+        lags: list[float] = []
+        stop = asyncio.Event()
+        probe = asyncio.get_running_loop().create_task(_lag_probe(lags, stop))
+        start = time.perf_counter()
+        try:
+            if rate is None:
+                await _closed_loop(client, requests, parallel, measured, False)
+            else:
+                await _open_loop(client, requests, parallel, rate, random.Random(seed), measured)
+        finally:
+            stop.set()
+            await probe
+        ends = [r.record.end_time for r in measured if r.record.end_time]
+        end = max(ends) if ends else time.perf_counter()
+        return PointRun(
+            parallel=parallel,
+            number=len(requests),
+            rate=rate,
+            records=measured,
+            warmup_records=warm,
+            window_start=start,
+            window_end=end,
+            loop_lags=lags,
+            retries=dict(client.retry_counts),
+        )
+
+
+def run_point(
+    target: Target,
+    requests: Sequence[PerfRequest],
+    *,
+    parallel: int,
+    warmup: Sequence[PerfRequest] = (),
+    rate: float | None = None,
+    seed: int = 0,
+) -> PointRun:
+    """Run one sweep point in a fresh event loop (blocking) and return what was measured."""
+    result: Any = asyncio.run(_run(target, requests, warmup, parallel, rate, seed))
+    return result  # type: ignore[no-any-return]

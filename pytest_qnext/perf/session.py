@@ -1,0 +1,257 @@
+"""The perf session: runs sweep points through pytest-benchmark, gates them, writes the output.
+
+plugin.py keeps thin hooks that call into here:
+- `sweep_points(settings)` parametrizes `qnext_perf_point` (`test_sweep[parallel=8-number=40]`);
+- `refuse_xdist(config)` stops a perf run under xdist with one line;
+- `PerfSession.run_point(point, benchmark)` runs one point (the `qnext_perf` fixture hands out
+  this bound method) and returns a `PointResult` whose `check()` fails the item on gates;
+- `PerfSession.finish()` writes the charts; `terminal_lines()` is the summary table.
+Per-request records go to `<report dir>/perf.jsonl` as each point finishes; the perf rows go to
+`QnextState.extras["perf"]` for summary.json.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_qnext.perf.charts import write_charts
+from pytest_qnext.perf.loadgen import PointRun, Target, run_point
+from pytest_qnext.perf.metrics import compute_metrics, record_row
+from pytest_qnext.perf.options import PerfSettings, SweepPoint
+from pytest_qnext.perf.prompts import PerfRequest, PromptBuilder, PromptError, load_perf_tokenizer
+from pytest_qnext.perf.slo import GateResult, SLOError, compare_baseline, load_baseline
+from pytest_qnext.perf.table import format_table, notes
+
+__all__ = [
+    "PERF_RECORDS_FILE",
+    "XDIST_REFUSAL",
+    "PerfSession",
+    "PointResult",
+    "refuse_xdist",
+    "selects_perf",
+    "sweep_points",
+]
+
+PERF_RECORDS_FILE = "perf.jsonl"
+XDIST_REFUSAL = (
+    "pytest-qnext: perf sweeps refuse to run under xdist (-n/--dist): timings from parallel "
+    "workers are not trustworthy; run `pytest -m perf` without -n"
+)
+
+
+def sweep_points(settings: PerfSettings) -> tuple[list[SweepPoint], list[str]]:
+    """(points, ids) to parametrize `qnext_perf_point` with."""
+    points = settings.points()
+    return points, [p.id for p in points]
+
+
+def selects_perf(config: pytest.Config) -> bool:
+    """Whether the -m expression lets an item marked only `perf` through."""
+    expr = str(config.getoption("markexpr", "") or "")
+    if not expr:
+        return False
+    try:
+        from _pytest.mark.expression import Expression
+
+        def matcher(name: str, /, **kwargs: str | int | bool | None) -> bool:
+            return name == "perf"
+
+        return bool(Expression.compile(expr).evaluate(matcher))
+    except Exception:
+        return "perf" in expr and "not perf" not in expr
+
+
+def refuse_xdist(config: pytest.Config) -> None:
+    """Raise UsageError when perf items are selected and xdist workers would run them."""
+    workers = getattr(config.option, "numprocesses", None)
+    dist = getattr(config.option, "dist", "no")
+    if (workers or (dist not in (None, "no"))) and selects_perf(config):
+        raise pytest.UsageError(XDIST_REFUSAL)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe copy: NaN/inf -> None, tuples -> lists."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+@dataclass
+class PointResult:
+    """What one point measured and how its gates went."""
+
+    point: SweepPoint
+    metrics: dict[str, Any]
+    gates: list[GateResult] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[str]:
+        return [g.message for g in self.gates if not g.passed]
+
+    def check(self) -> None:
+        """Fail the current item with one line when a gate failed."""
+        if self.failures:
+            pytest.fail(f"{self.point.id}: " + "; ".join(self.failures), pytrace=False)
+
+
+class PerfSession:
+    """Per-session perf state (lives in config.stash; only plain values leave it)."""
+
+    def __init__(
+        self,
+        settings: PerfSettings,
+        target: Target,
+        report_dir: Path,
+        rows: list[dict[str, Any]],
+    ) -> None:
+        self.settings = settings
+        self.target = target
+        self.report_dir = report_dir
+        self.rows = rows  # shared with QnextState.extras["perf"]
+        self._builder: PromptBuilder | None = None
+        self._tokenizer: Any = None
+        self._records_started = False
+        self._baseline: list[dict[str, Any]] | None = None
+        self._round = 0
+
+    @classmethod
+    def create(cls, settings: Any, target: Any, extras: dict[str, Any]) -> PerfSession:
+        """From the plugin's Settings, ResolvedTarget and QnextState.extras (rows go there)."""
+        rows: list[dict[str, Any]] = extras.setdefault("perf", [])
+        return cls(
+            settings.perf,
+            Target(
+                urls=tuple(target.urls),
+                model=target.model,
+                api=settings.api,
+                api_key=settings.api_key,
+                timeout=settings.timeout,
+                retries=settings.retries,
+            ),
+            Path(settings.report_dir),
+            rows,
+        )
+
+    # -- preparation --------------------------------------------------------------------------
+
+    def builder(self) -> PromptBuilder:
+        if self._builder is None:
+            try:
+                counter, hf = load_perf_tokenizer(self.settings.tokenizer)
+                self._tokenizer = counter
+                self._builder = PromptBuilder(self.settings, self.target.api, counter, hf)
+            except PromptError as exc:
+                raise pytest.UsageError(str(exc)) from None
+        return self._builder
+
+    def baseline(self) -> list[dict[str, Any]]:
+        if self._baseline is None:
+            self._baseline = []
+            if self.settings.baseline is not None:
+                try:
+                    self._baseline = load_baseline(self.settings.baseline)
+                except SLOError as exc:
+                    raise pytest.UsageError(f"--qnext-perf-baseline: {exc}") from None
+        return self._baseline
+
+    def _requests(self, point: SweepPoint) -> tuple[list[PerfRequest], list[PerfRequest]]:
+        """Fresh prompts for one round: measured and warmup (distinct indexes: no cache hits)."""
+        self._round += 1
+        builder = self.builder()
+        base = self._round * 1_000_000
+        try:
+            measured = builder.build(point.number, start=base, seed_salt=point.parallel)
+            warmup = builder.build(self.settings.warmup, start=base + point.number, seed_salt=-1)
+        except PromptError as exc:
+            pytest.fail(str(exc), pytrace=False)
+        return measured, warmup
+
+    # -- running ------------------------------------------------------------------------------
+
+    def run_point(self, point: SweepPoint, benchmark: Any) -> PointResult:
+        """Run `point` through `benchmark.pedantic`; metrics come from the last round."""
+        s = self.settings
+        runs: list[PointRun] = []
+
+        def setup() -> tuple[tuple[Any, ...], dict[str, Any]]:
+            measured, warmup = self._requests(point)
+            return (measured, warmup), {}
+
+        def one_round(measured: list[PerfRequest], warmup: list[PerfRequest]) -> None:
+            runs.append(
+                run_point(
+                    self.target,
+                    measured,
+                    parallel=point.parallel,
+                    warmup=warmup,
+                    rate=s.rate,
+                    seed=s.seed,
+                )
+            )
+
+        benchmark.pedantic(
+            one_round, setup=setup, rounds=s.rounds, warmup_rounds=s.warmup_rounds, iterations=1
+        )
+        run = runs[-1]
+        metrics = compute_metrics(run, self._tokenizer, seed=s.seed)
+        metrics["rounds"] = len(runs) - s.warmup_rounds
+        metrics["point"] = point.id
+        self._write_records(point, run)
+        gates = [slo.check(metrics) for slo in s.slos]
+        if s.baseline is not None:
+            gates.extend(compare_baseline(metrics, self.baseline(), s.max_regression))
+        if metrics["completed"] == 0:
+            examples = metrics.get("error_examples") or [{}]
+            gates.append(
+                GateResult(
+                    "completed",
+                    False,
+                    f"all {metrics['number']} requests failed ({metrics['errors_by_kind']}), "
+                    f"e.g. {examples[0].get('error')}",
+                )
+            )
+        plain = _plain(metrics)
+        plain["gates"] = [{"name": g.name, "passed": g.passed, "message": g.message} for g in gates]
+        for key, value in plain.items():
+            benchmark.extra_info[key] = value
+        self.rows.append(plain)
+        return PointResult(point, metrics, gates)
+
+    def _write_records(self, point: SweepPoint, run: PointRun) -> None:
+        self.report_dir.mkdir(parents=True, exist_ok=True)
+        mode = "a" if self._records_started else "w"
+        self._records_started = True
+        with (self.report_dir / PERF_RECORDS_FILE).open(mode, encoding="utf-8") as handle:
+            for rec in [*run.warmup_records, *run.records]:
+                row = _plain(record_row(rec, point.id, run.window_start))
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+    # -- output -------------------------------------------------------------------------------
+
+    def finish(self) -> list[Path]:
+        """Write the charts (when points ran); returns their paths."""
+        if not self.rows:
+            return []
+        return write_charts(self.rows, self.report_dir)
+
+    def terminal_lines(self) -> list[str]:
+        if not self.rows:
+            return []
+        ordered = sorted(self.rows, key=lambda r: (r["parallel"], r["number"]))
+        lines = format_table(ordered)
+        lines.extend(notes(ordered))
+        lines.append(
+            f"per-request records: {self.report_dir / PERF_RECORDS_FILE}; charts: "
+            f"{self.report_dir}/perf_*.png"
+        )
+        return lines

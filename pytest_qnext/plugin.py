@@ -17,6 +17,7 @@ import pytest
 
 from pytest_qnext.engine.controller import META_PROPERTY, ROW_PROPERTY, CapabilityReport
 from pytest_qnext.engine.session import FIXTURE, CapabilitySession, ItemResult, SampleError
+from pytest_qnext.perf import session as perf_session
 from pytest_qnext.settings import Settings, add_options
 from pytest_qnext.target import ResolvedTarget, TargetError, TargetRunner, preflight
 
@@ -43,6 +44,7 @@ class QnextState:
 STATE_KEY = pytest.StashKey[QnextState]()
 CAPABILITY_KEY = pytest.StashKey[CapabilitySession]()
 CAPABILITY_REPORT_KEY = pytest.StashKey[CapabilityReport]()
+PERF_KEY = pytest.StashKey[perf_session.PerfSession]()
 
 
 def _state(config: pytest.Config) -> QnextState:
@@ -75,6 +77,8 @@ def pytest_configure(config: pytest.Config) -> None:
         if data:
             config.stash[STATE_KEY].target = ResolvedTarget.from_json(data)
     settings = config.stash[STATE_KEY].settings
+    if not _is_xdist_worker(config):
+        perf_session.refuse_xdist(config)
     config.stash[CAPABILITY_KEY] = CapabilitySession(settings)
     if not _is_xdist_worker(config):
         config.stash[CAPABILITY_REPORT_KEY] = CapabilityReport(
@@ -96,11 +100,19 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return
     state.runner = TargetRunner(state.settings)
     try:
-        urls = state.runner.start(oracle_file=_oracle_file(config))
+        urls = state.runner.start(
+            oracle_file=_oracle_file(config), sim_extra=_perf_sim_extra(state.settings)
+        )
         state.target = preflight(state.settings, urls)
     except TargetError as exc:
         state.runner.stop()
         raise pytest.UsageError(str(exc)) from None
+
+
+def _perf_sim_extra(settings: Settings) -> str:
+    """The simulator counts tokens with the perf tokenizer (a spec's own key wins)."""
+    tokenizer = settings.perf.tokenizer
+    return f'tokenizer="{tokenizer}"' if tokenizer else ""
 
 
 def _oracle_file(config: pytest.Config) -> Path | None:
@@ -164,6 +176,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if FIXTURE in metafunc.fixturenames:
         capability = metafunc.config.stash[CAPABILITY_KEY]
         metafunc.parametrize(FIXTURE, capability.params(), indirect=True)
+    if "qnext_perf_point" in metafunc.fixturenames:
+        points, ids = perf_session.sweep_points(_state(metafunc.config).settings.perf)
+        metafunc.parametrize("qnext_perf_point", points, ids=ids)
 
 
 def _start_capability(session: pytest.Session) -> None:
@@ -245,8 +260,34 @@ class _CapabilityController:
                 terminalreporter.write_line(line)
 
 
+@pytest.fixture(scope="session")
+def qnext_perf(request: pytest.FixtureRequest, qnext_target: ResolvedTarget) -> Any:
+    """`run(point, benchmark) -> PointResult` for perf sweep items (call `.check()` on it)."""
+    if _is_xdist_worker(request.config):
+        pytest.fail(perf_session.XDIST_REFUSAL, pytrace=False)
+    state = _state(request.config)
+    perf = request.config.stash.get(PERF_KEY, None)
+    if perf is None:
+        perf = perf_session.PerfSession.create(state.settings, qnext_target, state.extras)
+        request.config.stash[PERF_KEY] = perf
+    return perf.run_point
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The perf sweep table (one row per point), with its notes and warnings."""
+    perf = terminalreporter.config.stash.get(PERF_KEY, None)
+    lines = perf.terminal_lines() if perf is not None else []
+    if lines:
+        terminalreporter.write_sep("=", "qnext perf")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Stop prefetching (workers too; also after Ctrl-C)."""
+    """Stop prefetching (workers too; also after Ctrl-C); write the perf charts."""
+    perf = session.config.stash.get(PERF_KEY, None)
+    if perf is not None:
+        perf.finish()
     capability = session.config.stash.get(CAPABILITY_KEY, None)
     if capability is not None:
         capability.stop()

@@ -11,14 +11,14 @@ Outcome rules (DESIGN.md contract):
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pytest_qnext.engine.cache import Answer
 from pytest_qnext.evals.base import EvalSpec, Sample
+from pytest_qnext.scoring.think import strip_think
 
 __all__ = ["Verdict", "decide", "failure_message", "split_think", "zeroed_metrics"]
 
@@ -37,28 +37,8 @@ class Verdict:
     explanation: str
 
 
-def _fallback_strip_think(content: str) -> tuple[str, bool]:
-    lower = content.lower()
-    if "<think>" in lower and "</think>" not in lower:
-        return "", True
-    if "</think>" in lower:
-        return content[lower.rfind("</think>") + len("</think>"):].strip(), False
-    return content.strip(), False
-
-
-@functools.cache
-def _think_stripper() -> Callable[[str], tuple[str, bool]]:
-    try:
-        from pytest_qnext.scoring.think import strip_think
-    except ImportError:  # TEMPORARY until scoring/think.py lands
-        return _fallback_strip_think
-    found: Callable[[str], tuple[str, bool]] = strip_think
-    return found
-
-
 def _strip_think(content: str) -> tuple[str, bool]:
-    text, unterminated = _think_stripper()(content)
-    return str(text), bool(unterminated)
+    return strip_think(content)
 
 
 def split_think(content: str) -> tuple[str, str, bool]:

@@ -192,3 +192,30 @@ def test_resume_after_sigkill(project: Path, plain: tuple[int, str, Path]) -> No
     assert set(counts) == {f"general_mcq/{r['sample_id']}" for r in samples(report)}
     assert summary(report)["table"] == summary(plain[2])["table"], out
     assert sum(1 for r in samples(report) if r["cached"]) >= len(committed)
+
+
+def test_replay_scores_recorded_answers(project: Path, shared_data: Path) -> None:
+    """Llama-3.1-8B's graded MMLU-Pro predictions, replayed; 5 samples have no row."""
+    graded = []
+    with (shared_data / "responses" / "mmlu_pro_llama31_8b.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            graded.append(json.loads(line))
+            if len(graded) == N_SAMPLES:
+                break
+    kept = graded[5:]
+    replay = project / "replay.jsonl"
+    with replay.open("w", encoding="utf-8") as fh:
+        for rec in kept:
+            fh.write(json.dumps({"dataset": "general_mcq", "sample_id": str(rec["question_id"]),
+                                 "response": f"The answer is ({rec['pred']}).",
+                                 "finish_reason": "stop"}) + "\n")
+    _code, out, report = run(project, "replay", "--qnext-responses", str(replay))
+    expected = sum(r["pred"] == r["answer"] for r in kept) / len(kept)
+    row = summary(report)["table"][0]
+    assert row["count"] == len(kept), out
+    assert row["average_score"] == pytest.approx(expected)
+    skipped = [r for r in samples(report) if r["outcome"] == "skipped"]
+    missing = sorted(str(r["question_id"]) for r in graded[:5])
+    assert sorted(r["sample_id"] for r in skipped) == missing
+    assert all("no response for" in r["skip_reason"] for r in skipped)
+    assert "5 skipped" in out

@@ -7,10 +7,7 @@ to end with `ANSWER: <letter>`; the scorer reads the letter with the shared extr
 
 from __future__ import annotations
 
-import functools
-import re
 import string
-from collections.abc import Callable
 from typing import Any
 
 from pytest_qnext.evals.base import (
@@ -22,6 +19,7 @@ from pytest_qnext.evals.base import (
     Score,
 )
 from pytest_qnext.evals.general_mcq.loader import read_rows
+from pytest_qnext.scoring.extract import extract_letter
 
 __all__ = ["SPEC", "load", "oracle", "prompt", "score"]
 
@@ -96,24 +94,9 @@ def prompt(sample: Sample, ctx: LoadContext) -> list[Message]:
     return [{"role": "user", "content": text}]
 
 
-def _fallback_extract_letter(text: str, valid: str) -> str | None:
-    found = re.findall(rf"ANSWER\s*:\s*\(?([{valid}])\b", text)
-    return str(found[-1]) if found else None
-
-
-@functools.cache
-def _letter_extractor() -> Callable[[str, str], str | None]:
-    try:
-        from pytest_qnext.scoring.extract import extract_letter
-    except ImportError:  # TEMPORARY until scoring/extract.py lands
-        return _fallback_extract_letter
-    found: Callable[[str, str], str | None] = extract_letter
-    return found
-
-
 def score(sample: Sample, response: str) -> Score:
     letters = LETTERS[: len(sample.choices)]
-    extracted = _letter_extractor()(response, letters)
+    extracted = extract_letter(response, letters)
     if extracted is None:
         return Score("unparsed", {"acc": (0.0, 1.0)}, None, "no answer letter found")
     ok = extracted == sample.target

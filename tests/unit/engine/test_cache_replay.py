@@ -1,0 +1,110 @@
+"""Response cache (SQLite) and replay file parsing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pytest_qnext.engine.cache import Answer, ResponseCache, cache_key
+from pytest_qnext.engine.replay import Replay, ReplayError
+
+MESSAGES = [{"role": "user", "content": "What is 2+2?"}]
+
+
+def test_key_depends_on_everything_that_changes_the_answer() -> None:
+    base = cache_key("m", "chat", MESSAGES, {"temperature": 0}, 0)
+    assert base == cache_key("m", "chat", [dict(MESSAGES[0])], {"temperature": 0}, 0)
+    variants = {
+        cache_key("m2", "chat", MESSAGES, {"temperature": 0}, 0),
+        cache_key("m", "completions", MESSAGES, {"temperature": 0}, 0),
+        cache_key("m", "chat", [{"role": "user", "content": "2+3?"}], {"temperature": 0}, 0),
+        cache_key("m", "chat", MESSAGES, {"temperature": 0.6}, 0),
+        cache_key("m", "chat", MESSAGES, {"temperature": 0}, 1),
+    }
+    assert base not in variants and len(variants) == 5
+
+
+def test_answers_survive_reopening_and_errors_are_not_cached(tmp_path: Path) -> None:
+    cache = ResponseCache(tmp_path)
+    good = Answer(content="4", reasoning="add", finish_reason="stop",
+                  usage={"completion_tokens": 1}, latency=0.25)
+    cache.put("k1", "d", "1", 0, good)
+    cache.put("k2", "d", "2", 0, Answer(error_kind="http_5xx", error="HTTP 500"))
+    cache.close()  # committed per answer: a new connection sees it
+    again = ResponseCache(tmp_path)
+    got = again.get("k1")
+    assert got is not None and got.cached
+    assert (got.content, got.reasoning, got.finish_reason) == ("4", "add", "stop")
+    assert got.latency == 0.25
+    assert got.usage == {"completion_tokens": 1}
+    assert again.get("k2") is None and again.count() == 1
+
+
+def test_cache_file_never_holds_the_api_key(tmp_path: Path) -> None:
+    secret = "sk-qnext-secret-123"
+    cache = ResponseCache(tmp_path)
+    cache.put(cache_key("m", "chat", MESSAGES, {}, 0), "d", "1", 0, Answer(content="4"))
+    cache.close()
+    blob = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    assert secret.encode() not in blob
+
+
+def test_unwritable_cache_dir_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    from pytest_qnext.engine.cache import CacheError
+
+    with pytest.raises(CacheError, match="--qnext-cache-dir"):
+        ResponseCache(blocker / "sub")
+
+
+def write(path: Path, rows: list[object]) -> Path:
+    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows) + "\n")
+    return path
+
+
+def test_replay_rows_and_repeat_fallback(tmp_path: Path) -> None:
+    path = write(tmp_path / "r.jsonl", [
+        {"dataset": "d", "sample_id": "1", "response": "A", "finish_reason": "stop"},
+        {"dataset": "d", "sample_id": 2, "response": "B", "reasoning_content": "because"},
+        {"dataset": "d", "sample_id": "2", "response": "C", "repeat": 1},
+    ])
+    replay = Replay(path)
+    assert len(replay) == 3
+    one = replay.get("d", "1", 3)
+    assert one is not None and (one.content, one.finish_reason) == ("A", "stop")
+    two = replay.get("d", "2", 0)
+    assert two is not None and (two.content, two.reasoning) == ("B", "because")
+    rep1 = replay.get("d", "2", 1)
+    assert rep1 is not None and rep1.content == "C"
+    assert replay.get("d", "3", 0) is None
+    assert "d/3" in replay.skip_reason("d", "3")
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ('["a"]', "expected a JSON object"),
+        ('{"dataset": "d", "sample_id": "1"}', "'response' must be a string"),
+        ('{"dataset": "d", "sample_id": "1", "response": "x", "repeat": -1}', "'repeat'"),
+    ],
+)
+def test_bad_replay_rows_name_file_and_line(tmp_path: Path, line: str, message: str) -> None:
+    path = write(tmp_path / "r.jsonl", [{"dataset": "d", "sample_id": "0", "response": "x"}, line])
+    with pytest.raises(ReplayError, match=message) as info:
+        Replay(path)
+    assert f"{path}:2" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_duplicate_replay_rows_are_refused(tmp_path: Path) -> None:
+    row = {"dataset": "d", "sample_id": "1", "response": "x"}
+    with pytest.raises(ReplayError, match="first on line 1"):
+        Replay(write(tmp_path / "r.jsonl", [row, row]))
+
+
+def test_missing_replay_file(tmp_path: Path) -> None:
+    with pytest.raises(ReplayError, match="cannot read"):
+        Replay(tmp_path / "nope.jsonl")

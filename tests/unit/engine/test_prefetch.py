@@ -1,0 +1,147 @@
+"""The prefetcher against a local async fetch function (the network is not under test here)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from pytest_qnext.engine.cache import Answer, ResponseCache
+from pytest_qnext.engine.prefetch import Fetch, Job, Prefetcher, PrefetchStopped
+
+
+def jobs(n: int) -> list[Job]:
+    return [Job(f"d/{i}", f"key{i}", "d", str(i), 0, ({"role": "user", "content": f"q{i}"},))
+            for i in range(n)]
+
+
+class Recorder:
+    def __init__(self, delay: float = 0.01) -> None:
+        self.delay = delay
+        self.started: list[str] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.lock = threading.Lock()
+
+    @contextlib.asynccontextmanager
+    async def open(self) -> AsyncIterator[Fetch]:
+        async def fetch(job: Job) -> Answer:
+            with self.lock:
+                self.started.append(job.key)
+                self.in_flight += 1
+                self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            try:
+                await asyncio.sleep(self.delay)
+            finally:
+                with self.lock:
+                    self.in_flight -= 1
+            return Answer(content=f"answer to {job.sample_id}", finish_reason="stop")
+
+        yield fetch
+
+
+def test_answers_come_in_order_with_bounded_concurrency() -> None:
+    rec = Recorder()
+    work = jobs(60)
+    pf = Prefetcher(work, rec.open, batch_size=4, lookahead=8)
+    try:
+        answers = [pf.get(job) for job in work]
+    finally:
+        pf.stop()
+    assert [a.content for a in answers] == [f"answer to {i}" for i in range(60)]
+    assert rec.started == [job.key for job in work]  # asked in item order
+    assert 1 < rec.max_in_flight <= 4
+    progress = pf.progress()
+    assert progress.done == progress.total == 60 and progress.errors == 0
+
+
+def test_lookahead_bounds_how_far_ahead_it_asks() -> None:
+    rec = Recorder(delay=0.0)
+    work = jobs(50)
+    pf = Prefetcher(work, rec.open, batch_size=2, lookahead=5)
+    try:
+        pf.get(work[0])
+        time.sleep(0.3)
+        assert len(rec.started) <= 5  # position 0 + lookahead 5
+        pf.get(work[20])
+        time.sleep(0.3)
+        assert 20 < len(rec.started) <= 25
+    finally:
+        pf.stop()
+
+
+def test_cached_answers_are_not_asked_again(tmp_path: Path) -> None:
+    work = jobs(10)
+    cache = ResponseCache(tmp_path)
+    for job in work[:6]:
+        cache.put(job.cache_key, job.dataset, job.sample_id, 0, Answer(content="old"))
+    cache.close()
+    rec = Recorder(delay=0.0)
+    pf = Prefetcher(work, rec.open, batch_size=3, cache_dir=tmp_path)
+    try:
+        answers = [pf.get(job) for job in work]
+    finally:
+        pf.stop()
+    assert [a.cached for a in answers] == [True] * 6 + [False] * 4
+    assert rec.started == [job.key for job in work[6:]]
+    assert ResponseCache(tmp_path).count() == 10  # the new answers were committed
+
+
+def test_refresh_asks_again_and_overwrites(tmp_path: Path) -> None:
+    work = jobs(3)
+    cache = ResponseCache(tmp_path)
+    cache.put(work[0].cache_key, "d", "0", 0, Answer(content="old"))
+    cache.close()
+    rec = Recorder(delay=0.0)
+    pf = Prefetcher(work, rec.open, batch_size=3, cache_dir=tmp_path, refresh=True)
+    try:
+        assert pf.get(work[0]).content == "answer to 0"
+    finally:
+        pf.stop()
+    stored = ResponseCache(tmp_path).get(work[0].cache_key)
+    assert stored is not None and stored.content == "answer to 0"
+
+
+def test_unplanned_job_is_fetched_on_demand() -> None:
+    rec = Recorder(delay=0.0)
+    pf = Prefetcher(jobs(2), rec.open, batch_size=2)
+    extra = Job("other/1", "k-other", "other", "1", 0, ({"role": "user", "content": "x"},))
+    try:
+        assert pf.get(extra, timeout=30).content == "answer to 1"
+    finally:
+        pf.stop()
+
+
+def test_stop_returns_quickly_and_waiters_learn_why() -> None:
+    rec = Recorder(delay=30.0)
+    work = jobs(8)
+    pf = Prefetcher(work, rec.open, batch_size=2)
+    pf.start()
+    time.sleep(0.2)
+    started = time.monotonic()
+    pf.stop()
+    assert time.monotonic() - started < 5.0
+    with pytest.raises(PrefetchStopped):
+        pf.get(work[0])
+
+
+def test_fetch_exception_reaches_the_waiting_item() -> None:
+    @contextlib.asynccontextmanager
+    async def broken() -> AsyncIterator[Fetch]:
+        async def fetch(job: Job) -> Answer:
+            raise ValueError("bad request body")
+
+        yield fetch
+
+    work = jobs(2)
+    pf = Prefetcher(work, broken, batch_size=2)
+    try:
+        with pytest.raises(ValueError, match="bad request body"):
+            pf.get(work[0])
+    finally:
+        pf.stop()

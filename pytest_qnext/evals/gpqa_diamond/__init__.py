@@ -1,0 +1,36 @@
+"""GPQA-Diamond: 198 graduate-level science questions (Idavidrein/gpqa, gpqa_diamond)."""
+
+from __future__ import annotations
+
+from pytest_qnext.evals.gpqa_diamond.loader import (
+    DOMAINS,
+    HUB_ID,
+    GpqaSample,
+    for_repeat,
+    load,
+    prompt,
+    row_to_sample,
+    shuffle_order,
+)
+from pytest_qnext.evals.mcq import mcq_spec
+
+__all__ = [
+    "DOMAINS",
+    "HUB_ID",
+    "SPEC",
+    "GpqaSample",
+    "for_repeat",
+    "load",
+    "prompt",
+    "row_to_sample",
+    "shuffle_order",
+]
+
+SPEC = mcq_spec(
+    name="gpqa_diamond",
+    load=load,
+    prompt=prompt,
+    hub_id=HUB_ID,
+    description="GPQA-Diamond: expert-written biology, chemistry and physics questions",
+    for_repeat=for_repeat,
+)

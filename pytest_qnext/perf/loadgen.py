@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_qnext.client import OpenAIClient, RequestRecord
+from pytest_qnext.client import RequestRecord
 from pytest_qnext.perf.prompts import PerfRequest
+from pytest_qnext.perf.sender import StreamSender
 
 __all__ = ["LAG_PROBE_INTERVAL", "PerfRecord", "PointRun", "Target", "run_point"]
 
@@ -31,8 +32,7 @@ class Target:
     model: str
     api: str = "chat"
     api_key: str | None = field(default=None, repr=False)
-    timeout: float = 600.0
-    retries: int = 0
+    timeout: float = 600.0  # timed requests are never retried (see sender.py)
 
 
 @dataclass
@@ -57,19 +57,18 @@ class PointRun:
     window_start: float
     window_end: float
     loop_lags: list[float]
-    retries: dict[str, int] = field(default_factory=dict)
 
     @property
     def duration(self) -> float:
         return max(self.window_end - self.window_start, 1e-9)
 
 
-async def _send(client: OpenAIClient, req: PerfRequest) -> RequestRecord:
-    return await client.request(dict(req.body), stream=True)
+async def _send(client: StreamSender, req: PerfRequest) -> RequestRecord:
+    return await client.send(req.body)
 
 
 async def _closed_loop(
-    client: OpenAIClient,
+    client: StreamSender,
     requests: Sequence[PerfRequest],
     parallel: int,
     out: list[PerfRecord],
@@ -86,7 +85,7 @@ async def _closed_loop(
 
 
 async def _open_loop(
-    client: OpenAIClient,
+    client: StreamSender,
     requests: Sequence[PerfRequest],
     parallel: int,
     rate: float,
@@ -130,20 +129,17 @@ async def _run(
     rate: float | None,
     seed: int,
 ) -> PointRun:
-    async with OpenAIClient(
+    async with StreamSender(
         target.urls,
-        api_key=target.api_key,
         model=target.model,
-        api=target.api,  # type: ignore[arg-type]
+        api=target.api,
+        api_key=target.api_key,
         timeout=target.timeout,
-        retries=target.retries,
         max_connections=max(parallel, 1),
-        seed=seed,
     ) as client:
         warm: list[PerfRecord] = []
         if warmup:
             await _closed_loop(client, warmup, parallel, warm, True)
-        client.retry_counts.clear()
         measured: list[PerfRecord] = []
         lags: list[float] = []
         stop = asyncio.Event()
@@ -168,7 +164,6 @@ async def _run(
             window_start=start,
             window_end=end,
             loop_lags=lags,
-            retries=dict(client.retry_counts),
         )
 
 

@@ -144,7 +144,6 @@ def compute_metrics(
         for r in records
         if not r.record.ok
     ][:MAX_EXAMPLES]
-    out["retries"] = dict(run.retries)
 
     ttft: list[float] = []
     tpot: list[float] = []

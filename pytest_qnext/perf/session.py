@@ -136,7 +136,6 @@ class PerfSession:
                 api=settings.api,
                 api_key=settings.api_key,
                 timeout=settings.timeout,
-                retries=settings.retries,
             ),
             Path(settings.report_dir),
             rows,

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from pytest_qnext.perf.slo import BASELINE_METRICS, direction
+
 REPO = Path(__file__).resolve().parents[2]
 SWEEP = (REPO / "benchmarks" / "test_perf.py").read_text(encoding="utf-8")
 SMALL = [
@@ -139,8 +141,7 @@ def test_baseline_regression_is_direction_aware(sweep: pytest.Pytester) -> None:
     faster = {**row, "output_throughput": row["output_throughput"] * 10, "noise": {}}
     slower = {
         **row,
-        "output_throughput": row["output_throughput"] / 10,
-        "ttft_p50": row["ttft_p50"] * 10,
+        **{m: row[m] * 10 if direction(m) == "lower" else row[m] / 10 for m in BASELINE_METRICS},
         "noise": {},
     }
     (sweep.path / "faster.json").write_text(json.dumps({"perf": [faster]}))
@@ -183,3 +184,52 @@ def test_perf_refuses_xdist(sweep: pytest.Pytester) -> None:
     result = _run(sweep, "-n", "2")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*perf sweeps refuse to run under xdist*without -n*"])
+
+
+def test_all_requests_failing_fails_the_point_with_error_kinds(sweep: pytest.Pytester) -> None:
+    result = sweep.runpytest(
+        *SMALL[:4],
+        "--qnext-sim",
+        "fail_rate=1",
+        "--qnext-parallel",
+        "2",
+        "--qnext-number",
+        "3",
+        "--qnext-min-prompt-length",
+        "16",
+        "--qnext-max-prompt-length",
+        "16",
+        "--qnext-max-tokens",
+        "4",
+        "--qnext-min-tokens",
+        "4",
+        "--qnext-report-dir",
+        str(sweep.path / "report"),
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*parallel=2-number=3: all 3 requests failed ({'http_5xx': 3}), e.g. HTTP 500*"]
+    )
+
+
+def test_open_loop_records_intended_and_actual_send_times(sweep: pytest.Pytester) -> None:
+    result = _run(
+        sweep,
+        "--qnext-parallel",
+        "4",
+        "--qnext-number",
+        "6",
+        "--qnext-rate",
+        "50",
+        "--qnext-warmup",
+        "2",
+    )
+    result.assert_outcomes(passed=1)
+    rows = [
+        json.loads(line) for line in (sweep.path / "report" / "perf.jsonl").read_text().splitlines()
+    ]
+    measured = [r for r in rows if not r["warmup"]]
+    assert len(measured) == 6 and sum(r["warmup"] for r in rows) == 2
+    for r in measured:
+        assert r["intended_send"] is not None
+        assert r["send"] >= r["intended_send"] - 1e-3  # never sent before its scheduled time

@@ -1,0 +1,250 @@
+"""Client benchmark: how well does our load generator measure, and how much can it push?
+
+    .venv/bin/python benchmarks/bench_client.py [--streams 1 32 128] [--evalscope-venv DIR]
+
+(a) Accuracy: the simulator (its own process) is configured with TTFT 50 ms and ITL 10 ms; at
+    each stream count we print measured minus true for the TTFT/TPOT/ITL medians and the TTFT
+    mean, and the achieved concurrency.
+(b) Ceiling: a zero-delay simulator; the most output tokens/s the client reaches and the
+    client's CPU seconds per 100 k output tokens.
+When `evalscope[perf]` is installed in another venv (--evalscope-venv, env QNEXT_EVALSCOPE_VENV,
+default /root/.cache/qnext-evalscope), `evalscope perf` runs the same points against the same
+simulator in the same script run and the script prints our/their ratios (error ratios < 1 mean
+we are closer to the truth). Both tools share the machine with the simulator, so absolute
+numbers depend on the machine's load; compare the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from pytest_qnext.perf.loadgen import Target, run_point  # noqa: E402
+from pytest_qnext.perf.metrics import compute_metrics  # noqa: E402
+from pytest_qnext.perf.options import PerfSettings  # noqa: E402
+from pytest_qnext.perf.prompts import PromptBuilder, load_perf_tokenizer  # noqa: E402
+from pytest_qnext.sim import parse_spec, run_in_process  # noqa: E402
+
+TRUE_TTFT = 0.050
+TRUE_ITL = 0.010
+PROMPT_TOKENS = 64
+DEFAULT_VENV = "/root/.cache/qnext-evalscope"
+TOKENIZER = (
+    Path(os.environ.get("QNEXT_SHARED_DATA", REPO.parent / "shared" / "data"))
+    / "tokenizer"
+    / "qwen3"
+)
+
+
+def ours(url: str, model: str, streams: int, number: int, tokens: int) -> dict[str, Any]:
+    settings = PerfSettings(
+        min_prompt_length=PROMPT_TOKENS,
+        max_prompt_length=PROMPT_TOKENS,
+        min_tokens=tokens,
+        max_tokens=tokens,
+        tokenizer=str(TOKENIZER),
+        extra_args={"ignore_eos": True},
+    )
+    counter, hf = load_perf_tokenizer(settings.tokenizer)
+    requests = PromptBuilder(settings, "chat", counter, hf).build(number)
+    cpu = time.process_time()
+    run = run_point(Target((url,), model), requests, parallel=streams)
+    cpu = time.process_time() - cpu
+    m = compute_metrics(run, counter)
+    return {
+        "ttft_p50": m["ttft_p50"],
+        "ttft_mean": m["ttft_mean"],
+        "tpot_p50": m["tpot_p50"],
+        "itl_p50": m["itl_p50"],
+        "concurrency": m["achieved_concurrency"],
+        "output_throughput": m["output_throughput"],
+        "cpu_per_100k": cpu / max(m["output_tokens"], 1) * 1e5,
+        "errors": m["errors"],
+        "loop_lag_p99": m["loop_lag_p99"],
+    }
+
+
+def theirs(
+    venv: Path, url: str, model: str, streams: int, number: int, tokens: int
+) -> dict[str, Any]:
+    out = Path(tempfile.mkdtemp(prefix="qnext-evalscope-"))
+    argv = [
+        str(venv / "bin" / "evalscope"),
+        "perf",
+        "--url",
+        f"{url}/chat/completions",
+        "--parallel",
+        str(streams),
+        "--number",
+        str(number),
+        "--model",
+        model,
+        "--api",
+        "openai",
+        "--dataset",
+        "random",
+        "--min-prompt-length",
+        str(PROMPT_TOKENS),
+        "--max-prompt-length",
+        str(PROMPT_TOKENS),
+        "--min-tokens",
+        str(tokens),
+        "--max-tokens",
+        str(tokens),
+        "--tokenizer-path",
+        str(TOKENIZER),
+        "--extra-args",
+        json.dumps({"ignore_eos": True}),
+        "--outputs-dir",
+        str(out),
+        "--no-test-connection",
+    ]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=900, check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    summaries = list(out.rglob("benchmark_summary.json"))
+    if proc.returncode != 0 or not summaries:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise RuntimeError(f"evalscope perf failed (rc {proc.returncode}): {tail[0]}")
+    summary = json.loads(summaries[0].read_text())
+    pcts = json.loads((summaries[0].parent / "benchmark_percentile.json").read_text())
+    p50 = next(p for p in pcts if p["Percentiles"] == "50%")
+    total = summary["Avg Output Tokens"] * summary["Success Requests"]
+    return {
+        "ttft_p50": p50["TTFT (ms)"] / 1e3,
+        "ttft_mean": summary["Avg TTFT (ms)"] / 1e3,
+        "tpot_p50": p50["TPOT (ms)"] / 1e3,
+        "itl_p50": p50["ITL (ms)"] / 1e3,
+        "concurrency": float("nan"),  # EvalScope reports the configured concurrency only
+        "output_throughput": summary["Output Throughput (tok/s)"],
+        "cpu_per_100k": cpu / max(total, 1) * 1e5,  # includes its start-up (imports)
+        "errors": summary["Failed Requests"],
+    }
+
+
+def _ms(x: float) -> str:
+    return f"{x * 1e3:+8.2f}"
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{abs(a) / abs(b):6.2f}" if b else "   inf"
+
+
+def accuracy(args: argparse.Namespace, venv: Path | None) -> None:
+    spec = f"ttft={TRUE_TTFT},itl={TRUE_ITL},max_num_seqs=1024,tokenizer={TOKENIZER}"
+    print(f"\n(a) accuracy: simulator {spec}; {args.tokens} output tokens; measured - true, ms")
+    print(
+        f"{'tool':>9} {'streams':>7} {'TTFT p50':>9} {'TTFT mean':>9} {'TPOT p50':>9} "
+        f"{'ITL p50':>9} {'conc':>7} {'loop lag p99':>12}"
+    )
+    with run_in_process(parse_spec(spec)) as sim:
+        url = str(sim.url)
+        for streams in args.streams:
+            number = max(8, 2 * streams)
+            mine = ours(url, "qnext-sim", streams, number, args.tokens)
+            _acc_line("ours", streams, mine)
+            if venv is None:
+                continue
+            try:
+                other = theirs(venv, url, "qnext-sim", streams, number, args.tokens)
+            except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                print(f"{'evalscope':>9} {streams:>7} failed: {exc}")
+                continue
+            _acc_line("evalscope", streams, other)
+            print(
+                f"{'ratio':>9} {streams:>7} "
+                f"{_ratio(mine['ttft_p50'] - TRUE_TTFT, other['ttft_p50'] - TRUE_TTFT):>9} "
+                f"{_ratio(mine['ttft_mean'] - TRUE_TTFT, other['ttft_mean'] - TRUE_TTFT):>9} "
+                f"{_ratio(mine['tpot_p50'] - TRUE_ITL, other['tpot_p50'] - TRUE_ITL):>9} "
+                f"{_ratio(mine['itl_p50'] - TRUE_ITL, other['itl_p50'] - TRUE_ITL):>9}"
+                "   (our |error| / their |error|)"
+            )
+
+
+def _acc_line(tool: str, streams: int, m: dict[str, Any]) -> None:
+    lag = m.get("loop_lag_p99")
+    lag_text = f"{lag * 1e3:9.2f} ms" if isinstance(lag, float) else f"{'-':>12}"
+    conc = m["concurrency"]
+    conc_text = f"{conc:7.2f}" if conc == conc else f"{'n/a':>7}"
+    print(
+        f"{tool:>9} {streams:>7} {_ms(m['ttft_p50'] - TRUE_TTFT):>9} "
+        f"{_ms(m['ttft_mean'] - TRUE_TTFT):>9} {_ms(m['tpot_p50'] - TRUE_ITL):>9} "
+        f"{_ms(m['itl_p50'] - TRUE_ITL):>9} {conc_text} {lag_text}"
+        + (f"  errors {m['errors']}" if m["errors"] else "")
+    )
+
+
+def ceiling(args: argparse.Namespace, venv: Path | None) -> None:
+    spec = f"ttft=0,itl=0,max_num_seqs=1024,tokenizer={TOKENIZER}"
+    streams, number, tokens = args.ceiling_streams, args.ceiling_number, args.ceiling_tokens
+    print(
+        f"\n(b) ceiling: zero-delay simulator; {streams} streams, {number} requests x {tokens} "
+        "output tokens"
+    )
+    with run_in_process(parse_spec(spec)) as sim:
+        url = str(sim.url)
+        mine = ours(url, "qnext-sim", streams, number, tokens)
+        print(
+            f"{'ours':>9}: {mine['output_throughput']:10.0f} output tok/s, "
+            f"{mine['cpu_per_100k']:6.2f} client CPU s per 100k tokens"
+        )
+        if venv is None:
+            return
+        try:
+            other = theirs(venv, url, "qnext-sim", streams, number, tokens)
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:
+            print(f"evalscope failed: {exc}")
+            return
+        print(
+            f"{'evalscope':>9}: {other['output_throughput']:10.0f} output tok/s, "
+            f"{other['cpu_per_100k']:6.2f} client CPU s per 100k tokens (with its start-up)"
+        )
+        print(
+            f"{'ratio':>9}: {mine['output_throughput'] / other['output_throughput']:10.2f} "
+            f"throughput ours/theirs, "
+            f"{mine['cpu_per_100k'] / other['cpu_per_100k']:6.2f} CPU ours/theirs"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--streams", type=int, nargs="+", default=[1, 32, 128])
+    parser.add_argument("--tokens", type=int, default=64, help="output tokens per request")
+    parser.add_argument("--ceiling-streams", type=int, default=64)
+    parser.add_argument("--ceiling-number", type=int, default=256)
+    parser.add_argument("--ceiling-tokens", type=int, default=256)
+    parser.add_argument(
+        "--evalscope-venv",
+        default=os.environ.get("QNEXT_EVALSCOPE_VENV", DEFAULT_VENV),
+        help="venv with evalscope[perf] installed (default: $QNEXT_EVALSCOPE_VENV or "
+        f"{DEFAULT_VENV})",
+    )
+    args = parser.parse_args(argv)
+    if not TOKENIZER.is_dir():
+        print(f"tokenizer not found at {TOKENIZER} (set QNEXT_SHARED_DATA)")
+        return 2
+    venv: Path | None = Path(args.evalscope_venv)
+    if not (venv / "bin" / "evalscope").exists():
+        print(f"evalscope not installed at {venv}; skipped")
+        venv = None
+    load = os.getloadavg()[0]
+    print(f"machine: {os.cpu_count()} CPUs, load average {load:.2f} at start")
+    accuracy(args, venv)
+    ceiling(args, venv)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

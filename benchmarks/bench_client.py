@@ -134,6 +134,18 @@ def theirs(
     }
 
 
+def sim_stats(url: str, reset: bool = False) -> dict[str, Any]:
+    """The simulator's own lateness (its share of any error); reset before a point."""
+    import httpx
+
+    root = url.rsplit("/v1", 1)[0]
+    if reset:
+        httpx.post(f"{root}/sim/reset", timeout=10)
+        return {}
+    data: dict[str, Any] = httpx.get(f"{root}/sim/stats", timeout=10).json()
+    return data
+
+
 def _ms(x: float) -> str:
     return f"{x * 1e3:+8.2f}"
 
@@ -153,16 +165,18 @@ def accuracy(args: argparse.Namespace, venv: Path | None) -> None:
         url = str(sim.url)
         for streams in args.streams:
             number = max(8, 2 * streams)
+            sim_stats(url, reset=True)
             mine = ours(url, "qnext-sim", streams, number, args.tokens)
-            _acc_line("ours", streams, mine)
+            _acc_line("ours", streams, mine, sim_stats(url))
             if venv is None:
                 continue
             try:
+                sim_stats(url, reset=True)
                 other = theirs(venv, url, "qnext-sim", streams, number, args.tokens)
             except (RuntimeError, subprocess.TimeoutExpired) as exc:
                 print(f"{'evalscope':>9} {streams:>7} failed: {exc}")
                 continue
-            _acc_line("evalscope", streams, other)
+            _acc_line("evalscope", streams, other, sim_stats(url))
             print(
                 f"{'ratio':>9} {streams:>7} "
                 f"{_ratio(mine['ttft_p50'] - TRUE_TTFT, other['ttft_p50'] - TRUE_TTFT):>9} "
@@ -173,7 +187,7 @@ def accuracy(args: argparse.Namespace, venv: Path | None) -> None:
             )
 
 
-def _acc_line(tool: str, streams: int, m: dict[str, Any]) -> None:
+def _acc_line(tool: str, streams: int, m: dict[str, Any], sim: dict[str, Any]) -> None:
     lag = m.get("loop_lag_p99")
     lag_text = f"{lag * 1e3:9.2f} ms" if isinstance(lag, float) else f"{'-':>12}"
     conc = m["concurrency"]
@@ -182,6 +196,8 @@ def _acc_line(tool: str, streams: int, m: dict[str, Any]) -> None:
         f"{tool:>9} {streams:>7} {_ms(m['ttft_p50'] - TRUE_TTFT):>9} "
         f"{_ms(m['ttft_mean'] - TRUE_TTFT):>9} {_ms(m['tpot_p50'] - TRUE_ITL):>9} "
         f"{_ms(m['itl_p50'] - TRUE_ITL):>9} {conc_text} {lag_text}"
+        + f"  | sim's own lag: first token {sim.get('first_token_lag_mean_ms', 0):.2f} ms, "
+        f"writes {sim.get('write_lag_mean_ms', 0):.2f} ms (mean)"
         + (f"  errors {m['errors']}" if m["errors"] else "")
     )
 

@@ -122,15 +122,7 @@ class Prefetcher:
     def get(self, job: Job, timeout: float | None = None,
             on_wait: Callable[[], None] | None = None) -> Answer:
         """Block until `job`'s answer is there; `on_wait` is called about once a second."""
-        self.start()
-        future = self._futures.get(job.key)
-        index = self._index.get(job.key)
-        if index is not None:
-            self._advance(index)
-        if future is None:
-            future = concurrent.futures.Future()
-            self._futures[job.key] = future
-            self._call(self._demand, job, future)
+        future = self.submit(job)
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             try:
@@ -142,6 +134,20 @@ class Prefetcher:
                     on_wait()
             except concurrent.futures.CancelledError:
                 raise PrefetchStopped(f"{job.key}: answer not generated (stopped)") from None
+
+    def submit(self, job: Job) -> concurrent.futures.Future[Answer]:
+        """The future of `job`'s answer; marks it as the item now running (lookahead) and asks
+        for it at once when it was not planned."""
+        self.start()
+        future = self._futures.get(job.key)
+        index = self._index.get(job.key)
+        if index is not None:
+            self._advance(index)
+        if future is None:
+            future = concurrent.futures.Future()
+            self._futures[job.key] = future
+            self._call(self._demand, job, future)
+        return future
 
     def progress(self) -> Progress:
         with self._lock:

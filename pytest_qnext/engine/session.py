@@ -14,9 +14,9 @@ Lifecycle (the plugin's hooks call these, nothing more):
 
 from __future__ import annotations
 
-import contextlib
+import os
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,8 @@ import pytest
 from pytest_qnext.engine.cache import Answer, cache_key
 from pytest_qnext.engine.collect import CollectError, Entry, load_entries
 from pytest_qnext.engine.outcome import decide, failure_message
-from pytest_qnext.engine.prefetch import Fetch, Job, Prefetcher, PrefetchStopped
+from pytest_qnext.engine.prefetch import Job, Prefetcher, PrefetchStopped
+from pytest_qnext.engine.prefetch_process import ClientSpec, ProcessPrefetcher, client_fetch
 from pytest_qnext.engine.replay import Replay, ReplayError
 from pytest_qnext.settings import Settings
 from pytest_qnext.target import ResolvedTarget
@@ -34,6 +35,9 @@ __all__ = ["FIXTURE", "PROGRESS_EVERY_S", "CapabilitySession", "ItemResult", "Sa
 
 FIXTURE = "qnext_sample"
 PROGRESS_EVERY_S = 10.0
+# QNEXT_PREFETCH=thread runs the prefetcher on a thread of the pytest process instead of in a
+# child process (the default, which keeps the client off pytest's GIL).
+PREFETCH_ENV = "QNEXT_PREFETCH"
 REPLAY_MODEL = "replay"
 
 
@@ -70,24 +74,6 @@ class _Plan:
     first_of: dict[str, str] = field(default_factory=dict)  # dataset -> first item id here
 
 
-def _prompt_text(messages: Sequence[dict[str, Any]]) -> str:
-    """Messages flattened for the completions API (system text, then the user turns)."""
-    return "\n\n".join(str(m.get("content", "")) for m in messages)
-
-
-def answer_from_record(record: Any) -> Answer:
-    """A client RequestRecord -> Answer (error fields kept, content empty on errors)."""
-    return Answer(
-        content=record.content or "",
-        reasoning=record.reasoning or "",
-        finish_reason=record.finish_reason,
-        usage=record.usage,
-        latency=record.latency if record.end_time else None,
-        error_kind=record.error_kind,
-        error=record.error,
-    )
-
-
 class CapabilitySession:
     """Owns the selected entries, the prefetcher or replay, and turns answers into rows."""
 
@@ -98,7 +84,7 @@ class CapabilitySession:
         self._by_id: dict[str, Entry] = {}
         self.metas: dict[str, dict[str, Any]] = {}
         self._plan = _Plan()
-        self._prefetcher: Prefetcher | None = None
+        self._prefetcher: Prefetcher | ProcessPrefetcher | None = None
         self._replay: Replay | None = None
         self._target: ResolvedTarget | None = None
         self._met: set[str] = set()
@@ -175,43 +161,23 @@ class CapabilitySession:
             return
         if not self._plan.jobs or self._target is None:
             return
-        cap = self.capability
-        self._prefetcher = Prefetcher(
-            self._plan.jobs,
-            self._open_fetch,
-            batch_size=cap.batch_size,
-            cache_dir=None if cap.cache == "off" else cap.cache_dir,
-            refresh=cap.cache == "refresh",
+        cap, settings, target = self.capability, self.settings, self._target
+        spec = ClientSpec(
+            urls=tuple(target.urls), model=target.model, api=settings.api,
+            timeout=settings.timeout, retries=settings.retries,
+            max_connections=max(cap.batch_size, 1), stream=cap.stream,
+            gen=dict(cap.gen_config), api_key=settings.api_key,
         )
+        options: dict[str, Any] = {
+            "batch_size": cap.batch_size,
+            "cache_dir": None if cap.cache == "off" else cap.cache_dir,
+            "refresh": cap.cache == "refresh",
+        }
+        if os.environ.get(PREFETCH_ENV, "process") == "thread":
+            self._prefetcher = Prefetcher(self._plan.jobs, client_fetch(spec), **options)
+        else:
+            self._prefetcher = ProcessPrefetcher(self._plan.jobs, spec, **options)
         self._prefetcher.start()
-
-    @contextlib.asynccontextmanager
-    async def _open_fetch(self) -> AsyncIterator[Fetch]:
-        from pytest_qnext.client import OpenAIClient
-
-        target = self._target
-        assert target is not None
-        settings, cap = self.settings, self.capability
-        gen = dict(cap.gen_config)
-        stream = cap.stream
-        async with OpenAIClient(
-            list(target.urls),
-            api_key=settings.api_key,
-            model=target.model,
-            api=settings.api,
-            timeout=settings.timeout,
-            retries=settings.retries,
-            max_connections=max(cap.batch_size, 1),
-        ) as client:
-
-            async def fetch(job: Job) -> Answer:
-                if settings.api == "completions":
-                    record = await client.complete(_prompt_text(job.messages), stream=stream, **gen)
-                else:
-                    record = await client.chat(list(job.messages), stream=stream, **gen)
-                return answer_from_record(record)
-
-            yield fetch
 
     def stop(self) -> None:
         if self._prefetcher is not None:

@@ -1,0 +1,246 @@
+"""The prefetcher in a child process, so the HTTP client never competes with pytest for the GIL.
+
+pytest's own per-item work and the client's per-request work are both CPU-bound Python; in
+one process they share one GIL and add up. `ProcessPrefetcher` has the `Prefetcher` API
+(`start`, `get`, `progress`, `stop`) but runs the `Prefetcher` (event loop, client, cache) in a
+spawned child. Plain values cross a pipe: jobs and position updates down, answers up. The
+child ignores SIGINT (the parent decides), and exits when the pipe closes (parent gone).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import dataclasses
+import multiprocessing
+import signal
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from pytest_qnext.engine.cache import Answer
+from pytest_qnext.engine.prefetch import (
+    Fetch,
+    Job,
+    OpenFetch,
+    Prefetcher,
+    PrefetchStopped,
+    Progress,
+)
+
+__all__ = ["ClientSpec", "ProcessPrefetcher", "client_fetch"]
+
+
+@dataclass(frozen=True)
+class ClientSpec:
+    """How to ask the server (plain values; `api_key` never printed)."""
+
+    urls: tuple[str, ...]
+    model: str
+    api: str = "chat"
+    timeout: float = 600.0
+    retries: int = 3
+    max_connections: int = 32
+    stream: bool = True
+    gen: dict[str, Any] = field(default_factory=dict)
+    api_key: str | None = field(default=None, repr=False)
+
+
+def _prompt_text(messages: Sequence[dict[str, Any]]) -> str:
+    return "\n\n".join(str(m.get("content", "")) for m in messages)
+
+
+def client_fetch(spec: ClientSpec) -> OpenFetch:
+    """An `open_fetch` for `Prefetcher` that asks the server with `OpenAIClient`."""
+
+    @contextlib.asynccontextmanager
+    async def open_fetch() -> AsyncIterator[Fetch]:
+        from pytest_qnext.client import OpenAIClient
+
+        async with OpenAIClient(
+            list(spec.urls), api_key=spec.api_key, model=spec.model,
+            api="completions" if spec.api == "completions" else "chat",
+            timeout=spec.timeout, retries=spec.retries, max_connections=spec.max_connections,
+        ) as client:
+
+            async def fetch(job: Job) -> Answer:
+                if spec.api == "completions":
+                    record = await client.complete(
+                        _prompt_text(job.messages), stream=spec.stream, **spec.gen
+                    )
+                else:
+                    record = await client.chat(list(job.messages), stream=spec.stream, **spec.gen)
+                return Answer(
+                    content=record.content or "", reasoning=record.reasoning or "",
+                    finish_reason=record.finish_reason, usage=record.usage,
+                    latency=record.latency if record.end_time else None,
+                    error_kind=record.error_kind, error=record.error,
+                )
+
+            yield fetch
+
+    return open_fetch
+
+
+def _child(conn: Connection, jobs: list[Job], spec: ClientSpec, options: dict[str, Any]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    send_lock = threading.Lock()
+
+    def send(message: tuple[Any, ...]) -> None:
+        with send_lock, contextlib.suppress(OSError, ValueError):
+            conn.send(message)
+
+    def reporter(key: str) -> Callable[[concurrent.futures.Future[Answer]], None]:
+        return lambda future: report(key, future)
+
+    def report(key: str, future: concurrent.futures.Future[Answer]) -> None:
+        if future.cancelled():
+            return
+        exc = future.exception()
+        if exc is not None:
+            send(("error", key, f"{type(exc).__name__}: {exc}"))
+        else:
+            send(("answer", key, dataclasses.asdict(future.result())))
+
+    prefetcher = Prefetcher(jobs, client_fetch(spec), **options)
+    for job in jobs:
+        prefetcher._futures[job.key].add_done_callback(reporter(job.key))
+    prefetcher.start()
+    by_key = {job.key: job for job in jobs}
+    try:
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                break
+            kind = message[0]
+            if kind == "stop":
+                break
+            if kind == "pos":
+                prefetcher.submit(by_key[message[1]])
+            elif kind == "demand":
+                job = message[1]
+                prefetcher.submit(job).add_done_callback(reporter(job.key))
+    finally:
+        prefetcher.stop()
+        with contextlib.suppress(OSError):
+            conn.close()
+
+
+class ProcessPrefetcher:
+    """`Prefetcher`'s API with the work done in a child process (see the module docstring)."""
+
+    def __init__(self, jobs: Sequence[Job], spec: ClientSpec, *, batch_size: int,
+                 lookahead: int | None = None, cache_dir: Path | None = None,
+                 refresh: bool = False) -> None:
+        self.jobs = list(jobs)
+        self._spec = spec
+        self._options = {"batch_size": batch_size, "lookahead": lookahead,
+                         "cache_dir": cache_dir, "refresh": refresh}
+        self._index = {job.key: i for i, job in enumerate(self.jobs)}
+        self._futures: dict[str, concurrent.futures.Future[Answer]] = {
+            job.key: concurrent.futures.Future() for job in self.jobs
+        }
+        self._sent = -1
+        self._conn: Connection | None = None
+        self._proc: Any = None
+        self._reader: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._done = self._cached = self._errors = 0
+        self._started_at = 0.0
+        self._closed = False
+
+    def start(self) -> None:
+        if self._proc is not None:
+            return
+        self._started_at = time.perf_counter()
+        ctx = multiprocessing.get_context("spawn")
+        parent, child = ctx.Pipe()
+        self._conn = parent
+        self._proc = ctx.Process(target=_child, args=(child, self.jobs, self._spec, self._options),
+                                 name="qnext-prefetch", daemon=True)
+        self._proc.start()
+        child.close()
+        self._reader = threading.Thread(target=self._read, name="qnext-prefetch-reader",
+                                        daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self._conn is not None
+        while True:
+            try:
+                message = self._conn.recv()
+            except (EOFError, OSError):
+                break
+            kind, key, payload = message
+            future = self._futures.get(key)
+            if future is None or future.done():
+                continue
+            if kind == "answer":
+                answer = Answer(**payload)
+                with self._lock:
+                    self._done += 1
+                    self._cached += answer.cached
+                    self._errors += not answer.ok
+                future.set_result(answer)
+            else:
+                future.set_exception(RuntimeError(payload))
+        for future in list(self._futures.values()):
+            future.cancel()
+
+    def _send(self, message: tuple[Any, ...]) -> None:
+        if self._conn is not None and not self._closed:
+            with contextlib.suppress(OSError, ValueError):
+                self._conn.send(message)
+
+    def get(self, job: Job, timeout: float | None = None,
+            on_wait: Callable[[], None] | None = None) -> Answer:
+        self.start()
+        future = self._futures.get(job.key)
+        index = self._index.get(job.key)
+        if future is None:
+            future = concurrent.futures.Future()
+            self._futures[job.key] = future
+            self._send(("demand", job))
+        elif index is not None and index > self._sent:
+            self._sent = index
+            self._send(("pos", job.key))
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            try:
+                return future.result(timeout=1.0)
+            except concurrent.futures.TimeoutError:
+                if deadline is not None and time.monotonic() > deadline:
+                    raise
+                if on_wait is not None:
+                    on_wait()
+            except concurrent.futures.CancelledError:
+                raise PrefetchStopped(f"{job.key}: answer not generated (stopped)") from None
+
+    def progress(self) -> Progress:
+        with self._lock:
+            elapsed = time.perf_counter() - self._started_at
+            asked = self._done - self._cached
+            rate = asked / elapsed if asked and elapsed > 0 else 0.0
+            return Progress(self._done, len(self.jobs), self._cached, self._errors,
+                            0, rate, elapsed)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        if self._proc is None or self._closed:
+            return
+        self._send(("stop",))
+        self._closed = True
+        self._proc.join(timeout)
+        if self._proc.is_alive():
+            self._proc.kill()
+            self._proc.join(timeout)
+        if self._conn is not None:
+            self._conn.close()
+        if self._reader is not None:
+            self._reader.join(timeout)
+        for future in self._futures.values():
+            future.cancel()

@@ -1,0 +1,424 @@
+"""The simulated OpenAI-compatible server (aiohttp.web).
+
+Latency model, per request: the request waits for one of `max_num_seqs` slots (FIFO); from
+admission the first token is due after `ttft + prefill_per_token * prompt_tokens`, and each
+further token `itl * (1 + batch_slowdown * (running - 1))` after the previous one's deadline.
+Deadlines are absolute (`loop.time()`), so oversleeping never accumulates drift; when the loop
+falls behind, every token already due goes out in one write.
+
+Streams look like vLLM's: response headers at once; at the first token's deadline the
+role-only chunk followed by the first token's chunk (vLLM sends both on its first iteration);
+one chunk per token, finish_reason on the last one, an optional usage chunk, `data: [DONE]`.
+`/sim/stats` reports how late writes went out versus their deadlines (`write_lag_*`,
+`first_token_lag_*`): the simulator's own share of any measured error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from pytest_qnext.sim.chunks import DONE, MALFORMED, ChunkEncoder
+from pytest_qnext.sim.config import SimConfig
+from pytest_qnext.sim.faults import FAULT_KINDS, Fault, decide_fault
+from pytest_qnext.sim.generation import GenerationPlan, plan_generation
+from pytest_qnext.sim.policy import REASONING_TEXT, AnswerPolicy, OracleEntry, load_oracle
+from pytest_qnext.sim.requests import BadRequest, ParsedRequest, parse_request
+from pytest_qnext.tokenizer import TokenCounter, load_tokenizer
+
+__all__ = ["SimState", "Stats", "create_app"]
+
+STATE_KEY: web.AppKey[SimState] = web.AppKey("qnext_sim_state")
+_WRITE_ERRORS = (ConnectionError, OSError, RuntimeError)
+
+
+@dataclass
+class Stats:
+    received: int = 0
+    completed: int = 0
+    failed_injected: int = 0
+    cancelled: int = 0
+    rejected: int = 0  # 4xx for bad requests
+    in_flight: int = 0
+    max_running: int = 0
+    lag_sum: float = 0.0  # how late stream writes went out versus their deadlines (seconds)
+    lag_max: float = 0.0
+    lag_count: int = 0
+    first_lag_sum: float = 0.0  # the same for the first token of each stream
+    first_lag_max: float = 0.0
+    first_lag_count: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    faults: Counter[str] = field(default_factory=Counter)
+    completed_by_key: Counter[str] = field(default_factory=Counter)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "received": self.received,
+            "completed": self.completed,
+            "failed_injected": self.failed_injected,
+            "cancelled": self.cancelled,
+            "rejected": self.rejected,
+            "in_flight": self.in_flight,
+            "max_running": self.max_running,
+            "write_lag_mean_ms": 1000.0 * self.lag_sum / self.lag_count if self.lag_count else 0.0,
+            "write_lag_max_ms": 1000.0 * self.lag_max,
+            "writes": self.lag_count,
+            "first_token_lag_mean_ms": (
+                1000.0 * self.first_lag_sum / self.first_lag_count if self.first_lag_count else 0.0
+            ),
+            "first_token_lag_max_ms": 1000.0 * self.first_lag_max,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "faults": {kind: self.faults.get(kind, 0) for kind in FAULT_KINDS},
+            "completed_by_key": dict(self.completed_by_key),
+        }
+
+
+def _pick_filler(tok: TokenCounter) -> str:
+    for cand in (" the", " and", " a", " ok"):
+        if tok.pieces(cand * 3) == [cand] * 3 and len(tok.encode(cand * 3)) == 3:
+            return cand
+    return " the"
+
+
+class SimState:
+    """Everything a running simulator holds: config, tokenizer, policy, counters, slots."""
+
+    def __init__(
+        self,
+        config: SimConfig,
+        oracle: Mapping[str, OracleEntry | Mapping[str, Any]] | None = None,
+        tokenizer: TokenCounter | None = None,
+    ) -> None:
+        self.config = config
+        self.tokenizer = tokenizer if tokenizer is not None else load_tokenizer(config.tokenizer)
+        entries: dict[str, OracleEntry] | None = None
+        if oracle is not None:
+            entries = load_oracle(oracle)
+        elif config.oracle:
+            entries = load_oracle(config.oracle)
+        self.policy = AnswerPolicy(
+            config.policy, text=config.text, oracle=entries, p=config.p, seed=config.seed
+        )
+        self.filler = _pick_filler(self.tokenizer)
+        self.reasoning_pieces = self.tokenizer.pieces(REASONING_TEXT)
+        self.stats = Stats()
+        self.attempts: Counter[str] = Counter()
+        self.slots = asyncio.Semaphore(config.max_num_seqs)
+        self.running = 0
+        self.created = int(time.time())
+
+    def reset(self) -> None:
+        self.stats = Stats(in_flight=self.stats.in_flight)
+        self.attempts.clear()
+
+    def gap(self) -> float:
+        c = self.config
+        return c.itl * (1.0 + c.batch_slowdown * max(0, self.running - 1))
+
+    def _pieces(self, text: str, limit: int) -> list[str]:
+        """The first pieces of `text`: more than `limit` of them, or all (cheap for long
+        echo prompts: only a prefix is tokenised, minus a margin where the cut may matter)."""
+        cut = max(1024, 32 * (limit + 1))
+        while cut < len(text):
+            kept: list[str] = []
+            used = 0
+            for piece in self.tokenizer.pieces(text[:cut]):
+                used += len(piece)
+                if used > cut - 64:
+                    break
+                kept.append(piece)
+            if len(kept) > limit:
+                return kept
+            cut *= 4
+        return self.tokenizer.pieces(text)
+
+    def plan(self, req: ParsedRequest) -> tuple[GenerationPlan, str]:
+        answer = self.policy.answer(req.key, req.echo_text)
+        think = self.config.think
+        if req.enable_thinking is False:
+            think = "none"
+        if think == "split" and not req.chat:
+            think = "inline"  # the completions API has no reasoning field
+        reasoning: list[str] = []
+        text = answer.content
+        if think == "split":
+            reasoning = self.reasoning_pieces
+        elif think == "inline":
+            text = f"<think>\n{REASONING_TEXT}\n</think>\n\n{text}"
+        max_tokens = req.max_tokens
+        if max_tokens is None:
+            max_tokens = self.config.max_model_len - req.prompt_tokens
+        plan = plan_generation(
+            reasoning,
+            self._pieces(text, max_tokens),
+            max_tokens=max_tokens,
+            min_tokens=req.min_tokens,
+            ignore_eos=req.ignore_eos,
+            stop=req.stop,
+            filler=self.filler,
+        )
+        return plan, answer.sample_key
+
+
+def _error(
+    status: int, message: str, kind: str, headers: Mapping[str, str] | None = None
+) -> web.Response:
+    body = {"error": {"message": message, "type": kind, "param": None, "code": status}}
+    return web.json_response(body, status=status, headers=headers)
+
+
+async def _health(request: web.Request) -> web.Response:
+    return web.Response(status=200)
+
+
+async def _models(request: web.Request) -> web.Response:
+    state = request.app[STATE_KEY]
+    if (denied := _check_auth(request, state)) is not None:
+        return denied
+    model = {
+        "id": state.config.model,
+        "object": "model",
+        "created": state.created,
+        "owned_by": "qnext-sim",
+        "root": state.config.model,
+        "parent": None,
+        "max_model_len": state.config.max_model_len,
+    }
+    return web.json_response({"object": "list", "data": [model]})
+
+
+async def _stats(request: web.Request) -> web.Response:
+    return web.json_response(request.app[STATE_KEY].stats.as_json())
+
+
+async def _reset(request: web.Request) -> web.Response:
+    request.app[STATE_KEY].reset()
+    return web.json_response({"ok": True})
+
+
+def _check_auth(request: web.Request, state: SimState) -> web.Response | None:
+    key = state.config.api_key
+    if not key:
+        return None
+    header = request.headers.get("Authorization", "")
+    if secrets.compare_digest(header.encode(), f"Bearer {key}".encode()):
+        return None
+    return _error(
+        401, "missing or wrong API key (send 'Authorization: Bearer <key>')", "AuthenticationError"
+    )
+
+
+async def _chat(request: web.Request) -> web.StreamResponse:
+    return await _generate(request, chat=True)
+
+
+async def _completions(request: web.Request) -> web.StreamResponse:
+    return await _generate(request, chat=False)
+
+
+async def _generate(request: web.Request, *, chat: bool) -> web.StreamResponse:
+    arrived = asyncio.get_running_loop().time()
+    state = request.app[STATE_KEY]
+    if (denied := _check_auth(request, state)) is not None:
+        return denied
+    try:
+        body = await request.json()
+        req = parse_request(body, chat=chat, config=state.config, tokenizer=state.tokenizer)
+    except json.JSONDecodeError as exc:
+        state.stats.rejected += 1
+        return _error(400, f"request body is not valid JSON: {exc.msg}", "BadRequestError")
+    except BadRequest as exc:
+        state.stats.rejected += 1
+        return _error(exc.status, str(exc), exc.kind)
+    stats = state.stats
+    stats.received += 1
+    attempt = state.attempts[req.key]
+    state.attempts[req.key] += 1
+    fault = decide_fault(state.config, req.key, attempt)
+    if fault.kind is not None:
+        stats.faults[fault.kind] += 1
+        if fault.injected_failure:
+            stats.failed_injected += 1
+    if fault.kind == "fail":
+        return _error(500, "injected server error (qnext-sim fail_rate)", "InternalServerError")
+    if fault.kind == "rate429":
+        return _error(
+            429,
+            "injected rate limit (qnext-sim rate429)",
+            "RateLimitError",
+            headers={"Retry-After": "0"},
+        )
+    plan, sample_key = state.plan(req)
+    prefix = "chatcmpl-" if chat else "cmpl-"
+    enc = ChunkEncoder(
+        chat=chat,
+        request_id=prefix + secrets.token_hex(12),
+        created=int(time.time()),
+        model=state.config.model,
+    )
+    stats.in_flight += 1
+    try:
+        run = _stream if req.stream else _respond
+        outcome, response = await run(request, state, req, plan, enc, fault, arrived)
+    finally:
+        stats.in_flight -= 1
+    if outcome == "cancelled":
+        stats.cancelled += 1
+    elif outcome == "ok" and not fault.injected_failure:
+        stats.completed += 1
+        stats.completed_by_key[sample_key] += 1
+        stats.prompt_tokens += req.prompt_tokens
+        stats.completion_tokens += plan.completion_tokens
+    return response
+
+
+class _Admission:
+    """Holds one of the `max_num_seqs` slots and keeps the running count."""
+
+    def __init__(self, state: SimState, arrived: float) -> None:
+        self.state = state
+        self.arrived = arrived
+
+    async def __aenter__(self) -> float:
+        """The admission time: the arrival time when a slot was free, else when one freed."""
+        admitted = self.arrived
+        if self.state.slots.locked():
+            await self.state.slots.acquire()
+            admitted = asyncio.get_running_loop().time()
+        else:
+            await self.state.slots.acquire()
+        self.state.running += 1
+        stats = self.state.stats
+        stats.max_running = max(stats.max_running, self.state.running)
+        return admitted
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.state.running -= 1
+        self.state.slots.release()
+
+
+def _first_deadline(state: SimState, req: ParsedRequest, admitted: float) -> float:
+    c = state.config
+    return admitted + c.ttft + c.prefill_per_token * req.prompt_tokens
+
+
+async def _stream(
+    request: web.Request,
+    state: SimState,
+    req: ParsedRequest,
+    plan: GenerationPlan,
+    enc: ChunkEncoder,
+    fault: Fault,
+    arrived: float,
+) -> tuple[str, web.StreamResponse]:
+    n = max(1, plan.completion_tokens)
+    at = min(n - 1, int(fault.at * n)) if fault.kind is not None else -1
+    resp = web.StreamResponse(
+        status=200,
+        headers={"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache"},
+    )
+    loop = asyncio.get_running_loop()
+    stats = state.stats
+    try:
+        await resp.prepare(request)
+        pending = enc.role() if req.chat else b""  # goes out with the first token, as in vLLM
+        async with _Admission(state, arrived) as admitted:
+            deadline = _first_deadline(state, req, admitted)
+            i = 0
+            while i < n:
+                if i == at and fault.kind is not None:
+                    if fault.kind == "drop":
+                        if request.transport is not None:
+                            request.transport.abort()
+                        return "dropped", resp
+                    if fault.kind == "stall":
+                        deadline += state.config.stall_s
+                delay = deadline - loop.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                now = loop.time()
+                lag = now - deadline
+                stats.lag_sum += lag
+                stats.lag_count += 1
+                if lag > stats.lag_max:
+                    stats.lag_max = lag
+                if i == 0:
+                    stats.first_lag_sum += lag
+                    stats.first_lag_count += 1
+                    stats.first_lag_max = max(stats.first_lag_max, lag)
+                batch = [pending, enc.event(plan, i)] if pending else [enc.event(plan, i)]
+                pending = b""
+                if i == at and fault.kind == "malformed":
+                    batch.insert(len(batch) - 1, MALFORMED)
+                i += 1
+                deadline += state.gap()
+                while i < n and deadline <= now and i != at:
+                    batch.append(enc.event(plan, i))
+                    i += 1
+                    deadline += state.gap()
+                data = b"".join(batch)
+                if data:
+                    await resp.write(data)
+        tail = enc.usage(req.prompt_tokens, plan.completion_tokens) if req.include_usage else b""
+        await resp.write(tail + DONE)
+        await resp.write_eof()
+    except _WRITE_ERRORS:
+        return "cancelled", resp
+    return "ok", resp
+
+
+async def _respond(
+    request: web.Request,
+    state: SimState,
+    req: ParsedRequest,
+    plan: GenerationPlan,
+    enc: ChunkEncoder,
+    fault: Fault,
+    arrived: float,
+) -> tuple[str, web.StreamResponse]:
+    loop = asyncio.get_running_loop()
+    async with _Admission(state, arrived) as admitted:
+        deadline = _first_deadline(state, req, admitted)
+        if fault.kind == "stall":
+            deadline += state.config.stall_s
+        for _ in range(max(0, plan.completion_tokens - 1)):
+            deadline += state.gap()
+            if deadline - loop.time() > 0.02:  # re-read the running count every ~20 ms
+                await asyncio.sleep(deadline - loop.time())
+        delay = deadline - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+    if fault.kind == "drop":
+        if request.transport is not None:
+            request.transport.abort()
+        return "dropped", web.Response(status=500)
+    if fault.kind == "malformed":
+        return "ok", web.Response(status=200, body=MALFORMED[6:], content_type="application/json")
+    return "ok", web.json_response(enc.body(plan, req.prompt_tokens))
+
+
+def create_app(
+    config: SimConfig,
+    oracle: Mapping[str, OracleEntry | Mapping[str, Any]] | None = None,
+    tokenizer: TokenCounter | None = None,
+) -> web.Application:
+    """The aiohttp application; `oracle` (in-process mapping) overrides `config.oracle`."""
+    app = web.Application(client_max_size=64 * 1024 * 1024)
+    app[STATE_KEY] = SimState(config, oracle=oracle, tokenizer=tokenizer)
+    app.router.add_get("/health", _health)
+    app.router.add_get("/v1/models", _models)
+    app.router.add_post("/v1/chat/completions", _chat)
+    app.router.add_post("/v1/completions", _completions)
+    app.router.add_get("/sim/stats", _stats)
+    app.router.add_post("/sim/reset", _reset)
+    return app

@@ -88,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"bench_engine: {args.samples} samples, batch {args.batch}, latency {args.latency:g}s: "
         f"run loop {timer.loop_s:.2f}s, ideal {ideal:.2f}s, wall/ideal {ratio:.3f} "
-        f"(floor {FLOOR}); pytest process CPU in the loop {timer.cpu_s:.2f}s; whole pytest.main {total:.2f}s; passed {timer.passed}, "
+        f"(floor {FLOOR}); pytest process CPU in the loop {timer.cpu_s:.2f}s; "
+        f"whole pytest.main {total:.2f}s; passed {timer.passed}, "
         f"failed {timer.failed}, exit {int(code)}"
     )
     return 0 if ratio <= FLOOR and timer.passed == args.samples else 1

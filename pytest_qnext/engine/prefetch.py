@@ -50,7 +50,7 @@ class Progress:
     total: int
     cached: int
     errors: int
-    in_flight: int
+    in_flight: int  # -1 when not known (child-process prefetcher)
     rate: float  # answers per second from the server (cache hits excluded)
     elapsed: float
 
@@ -64,9 +64,10 @@ class Progress:
     def line(self) -> str:
         eta = self.eta
         eta_text = "?" if eta is None else f"{eta:.0f}s"
+        flight = f", {self.in_flight} in flight" if self.in_flight >= 0 else ""
         return (
-            f"qnext: answers {self.done}/{self.total} ({self.cached} cached, {self.errors} errors, "
-            f"{self.in_flight} in flight), {self.rate:.1f}/s, ETA {eta_text}"
+            f"qnext: answers {self.done}/{self.total} ({self.cached} cached, {self.errors} errors"
+            f"{flight}), {self.rate:.1f}/s, ETA {eta_text}"
         )
 
 

@@ -227,7 +227,7 @@ class ProcessPrefetcher:
             asked = self._done - self._cached
             rate = asked / elapsed if asked and elapsed > 0 else 0.0
             return Progress(self._done, len(self.jobs), self._cached, self._errors,
-                            0, rate, elapsed)
+                            -1, rate, elapsed)
 
     def stop(self, timeout: float = 5.0) -> None:
         if self._proc is None or self._closed:

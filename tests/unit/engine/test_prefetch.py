@@ -58,6 +58,8 @@ def test_answers_come_in_order_with_bounded_concurrency() -> None:
     assert 1 < rec.max_in_flight <= 4
     progress = pf.progress()
     assert progress.done == progress.total == 60 and progress.errors == 0
+    assert progress.line().startswith("qnext: answers 60/60 (0 cached, 0 errors, 0 in flight)")
+    assert progress.eta == 0.0
 
 
 def test_lookahead_bounds_how_far_ahead_it_asks() -> None:

@@ -24,6 +24,10 @@ from pytest_qnext.target import ResolvedTarget, TargetError, TargetRunner, prefl
 __all__ = ["QnextState", "STATE_KEY"]
 
 TARGET_MARKERS = ("perf", "capability")
+NO_DATASETS = (
+    "pytest-qnext: capability items are selected but no benchmark is; give --qnext-datasets "
+    "(e.g. mmlu_pro,ifeval or general_mcq with --qnext-dataset-args)"
+)
 NO_TARGET = (
     "pytest-qnext: {what} items are selected but no server to test was given; give one with "
     "--qnext-url URL (a running server), --qnext-serve 'COMMAND' (start one) or --qnext-sim "
@@ -96,6 +100,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     """Start the target we own and pre-flight it, before xdist starts its workers."""
     config = session.config
     state = _state(config)
+    if state.settings.capability.datasets:
+        config.stash[CAPABILITY_KEY].entries()  # bad datasets: one line here, not at collection
     if _is_xdist_worker(config) or config.option.collectonly or not state.settings.has_target:
         return
     state.runner = TargetRunner(state.settings)
@@ -161,6 +167,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     state = _state(session.config)
     if session.config.option.collectonly:
         return
+    if any(_is_placeholder(item) for item in session.items):
+        raise pytest.UsageError(NO_DATASETS)
     if state.target is None:
         replay = state.settings.capability.responses is not None
         for marker in TARGET_MARKERS:
@@ -169,6 +177,12 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             if any(item.get_closest_marker(marker) for item in session.items):
                 raise pytest.UsageError(NO_TARGET.format(what=marker))
     _start_capability(session)
+
+
+def _is_placeholder(item: pytest.Item) -> bool:
+    """The item standing for "no capability datasets selected"."""
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and FIXTURE in callspec.params and callspec.params[FIXTURE] is None
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

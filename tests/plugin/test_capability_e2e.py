@@ -219,3 +219,26 @@ def test_replay_scores_recorded_answers(project: Path, shared_data: Path) -> Non
     assert sorted(r["sample_id"] for r in skipped) == missing
     assert all("no response for" in r["skip_reason"] for r in skipped)
     assert "5 skipped" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "no benchmark is; give --qnext-datasets"),
+        (["--qnext-datasets", "general_mcq"], "general_mcq: no file given"),
+        (["--qnext-datasets", "nope", "--qnext-sim"], "unknown dataset 'nope'"),
+        (["--qnext-datasets", "general_mcq", "--qnext-limit", "1.5"], "--qnext-limit"),
+        (["--qnext-datasets", "general_mcq", "--qnext-dataset-args", "{bad"],
+         "--qnext-dataset-args: not valid JSON"),
+        (["--qnext-datasets", "general_mcq", "--qnext-responses", "missing.jsonl",
+          "--qnext-dataset-args", '{"general_mcq": {"local_path": "mcq.jsonl"}}'],
+         "--qnext-responses: cannot read"),
+    ],
+)
+def test_usage_errors_are_one_line(project: Path, args: list[str], message: str) -> None:
+    cmd = [sys.executable, "-m", "pytest", "test_capability.py", "-p", "no:cacheprovider",
+           "-m", "capability", *args]
+    proc = subprocess.run(cmd, cwd=project, capture_output=True, text=True, timeout=120)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 4, out
+    assert message in out and "Traceback" not in out

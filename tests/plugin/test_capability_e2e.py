@@ -92,10 +92,29 @@ def test_plain_run_table_score_is_item_pass_rate(plain: tuple[int, str, Path]) -
     assert len(ids) == len(set(ids)) == N_SAMPLES
 
 
+def oracle_file(project: Path) -> Path:
+    from pytest_qnext.engine.options import CapabilitySettings
+    from pytest_qnext.engine.oracle import write_oracle_file
+
+    settings = CapabilitySettings(
+        datasets=("general_mcq",),
+        dataset_args={"general_mcq": {"local_path": str(project / "mcq.jsonl")}},
+    )
+    path = project / "oracle.jsonl"
+    assert write_oracle_file(settings, path) == N_SAMPLES
+    return path
+
+
 def test_xdist_gives_the_same_table(project: Path, plain: tuple[int, str, Path]) -> None:
-    _code, out, report = run(project, "xdist", "--qnext-sim", "-n", "2")
+    from pytest_qnext.sim import parse_spec, run_in_process
+
+    with run_in_process(parse_spec("policy=oracle,p=0.7"), oracle_file=oracle_file(project)) as sim:
+        _code, out, report = run(project, "xdist", "--qnext-url", sim.url, "-n", "2")
+        counts = sim.stats()["completed_by_key"]
     assert summary(report)["table"] == summary(plain[2])["table"], out
     assert len(samples(report)) == N_SAMPLES
+    # each worker asked only for its own block: every sample exactly once
+    assert sorted(counts.values()) == [1] * N_SAMPLES
 
 
 def test_faults_do_not_change_scores(project: Path, plain: tuple[int, str, Path]) -> None:
@@ -145,16 +164,9 @@ def test_k_selection_asks_only_selected_samples(project: Path) -> None:
 
 
 def test_resume_after_sigkill(project: Path, plain: tuple[int, str, Path]) -> None:
-    from pytest_qnext.engine.options import CapabilitySettings
-    from pytest_qnext.engine.oracle import write_oracle_file
     from pytest_qnext.sim import parse_spec, run_in_process
 
-    settings = CapabilitySettings(
-        datasets=("general_mcq",),
-        dataset_args={"general_mcq": {"local_path": str(project / "mcq.jsonl")}},
-    )
-    oracle = project / "oracle.jsonl"
-    assert write_oracle_file(settings, oracle) == N_SAMPLES
+    oracle = oracle_file(project)
     spec = parse_spec("policy=oracle,p=0.7,ttft=0.15,max_num_seqs=4")
     db_path = project / "cache-resume" / "responses.sqlite3"
     with run_in_process(spec, oracle_file=oracle) as sim:

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-__all__ = ["add_option", "resolve", "usage_error", "parse_choice", "parse_float", "parse_int"]
+__all__ = ["add_option", "parse_choice", "parse_float", "parse_int", "resolve", "usage_error"]
 
 T = TypeVar("T")
 

@@ -1,4 +1,4 @@
-"""pytest-qnext's hooks: the only module with pytest hooks (registered via the pytest11 entry point).
+"""pytest-qnext hooks: the only module with pytest hooks (registered via the pytest11 entry point).
 
 State lives in a `QnextState` kept in `config.stash`; the hooks are thin and delegate to it and
 to the capability / perf sessions.
@@ -21,7 +21,7 @@ from pytest_qnext.perf import session as perf_session
 from pytest_qnext.settings import Settings, add_options
 from pytest_qnext.target import ResolvedTarget, TargetError, TargetRunner, preflight
 
-__all__ = ["QnextState", "STATE_KEY"]
+__all__ = ["STATE_KEY", "QnextState"]
 
 TARGET_MARKERS = ("perf", "capability")
 NO_DATASETS = (
@@ -102,6 +102,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     state = _state(config)
     if state.settings.capability.datasets:
         config.stash[CAPABILITY_KEY].entries()  # bad datasets: one line here, not at collection
+        asks = state.settings.has_target or _is_xdist_worker(config)
+        if asks and not config.option.collectonly and not _is_xdist_controller(config):
+            config.stash[CAPABILITY_KEY].warm_up()  # the prefetch child starts during collection
     if _is_xdist_worker(config) or config.option.collectonly or not state.settings.has_target:
         return
     state.runner = TargetRunner(state.settings)

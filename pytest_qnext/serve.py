@@ -94,7 +94,9 @@ class ManagedServer:
                     start_new_session=True,
                 )
             except OSError as exc:
-                raise ServeError(f"--qnext-serve: cannot start {args[0]!r} ({exc.strerror})") from None
+                raise ServeError(
+                    f"--qnext-serve: cannot start {args[0]!r} ({exc.strerror})"
+                ) from None
         deadline = time.monotonic() + self.timeout
         with httpx.Client(timeout=5.0) as client:
             while time.monotonic() < deadline:

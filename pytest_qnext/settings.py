@@ -7,7 +7,6 @@ their frozen settings hang off this object.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -18,7 +17,7 @@ from pytest_qnext.engine import options as capability_options
 from pytest_qnext.options import add_option, parse_choice, parse_float, parse_int, resolve
 from pytest_qnext.perf import options as perf_options
 
-__all__ = ["Settings", "add_options", "API_KEY_ENV"]
+__all__ = ["API_KEY_ENV", "Settings", "add_options"]
 
 API_CHOICES = ("chat", "completions")
 API_KEY_ENV = ("QNEXT_API_KEY", "OPENAI_API_KEY")
@@ -159,7 +158,9 @@ class Settings:
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
-        api = parse_choice("--qnext-api", resolve(config, "--qnext-api", default="chat"), API_CHOICES)
+        api = parse_choice(
+            "--qnext-api", resolve(config, "--qnext-api", default="chat"), API_CHOICES
+        )
         sim_spec = resolve(config, "--qnext-sim", env=("QNEXT_SIM",))
         serve = resolve(config, "--qnext-serve", env=("QNEXT_SERVE",))
         if sim_spec is not None and serve:
@@ -174,11 +175,15 @@ class Settings:
             timeout=parse_float(
                 "--qnext-timeout", resolve(config, "--qnext-timeout", default=600), minimum=0.001
             ),
-            retries=parse_int("--qnext-retries", resolve(config, "--qnext-retries", default=3), minimum=0),
+            retries=parse_int(
+                "--qnext-retries", resolve(config, "--qnext-retries", default=3), minimum=0
+            ),
             sim_spec=None if sim_spec is None else str(sim_spec),
             serve=str(serve) if serve else None,
             serve_timeout=parse_float(
-                "--qnext-serve-timeout", resolve(config, "--qnext-serve-timeout", default=900), minimum=1
+                "--qnext-serve-timeout",
+                resolve(config, "--qnext-serve-timeout", default=900),
+                minimum=1,
             ),
             report_dir=Path(report_dir or ".qnext_report"),
             capability=capability_options.from_config(config),
@@ -191,7 +196,9 @@ class Settings:
         if self.sim_spec is not None:
             target = f"simulator ({self.sim_spec})"
         elif self.serve:
-            target = f"managed server `{self.serve}`" + (f" at {', '.join(self.urls)}" if self.urls else "")
+            target = f"managed server `{self.serve}`" + (
+                f" at {', '.join(self.urls)}" if self.urls else ""
+            )
         elif self.urls:
             target = ", ".join(self.urls)
         else:
@@ -200,7 +207,8 @@ class Settings:
         lines = [
             f"qnext: target {target}; model {self.model or '(from /v1/models)'}; api {self.api}; "
             f"api key {key}",
-            f"qnext: timeout {self.timeout:g}s, retries {self.retries}, report dir {self.report_dir}",
+            f"qnext: timeout {self.timeout:g}s, retries {self.retries}, "
+            f"report dir {self.report_dir}",
         ]
         lines.extend(self.capability.header_lines())
         lines.extend(self.perf.header_lines())
@@ -217,6 +225,3 @@ def _check_sim_spec(spec: str) -> None:
     except ValueError as exc:
         raise pytest.UsageError(f"--qnext-sim: {exc}") from None
 
-
-def env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}

@@ -17,9 +17,9 @@ from typing import Any
 from pytest_qnext.serve import ManagedServer, url_from_command
 from pytest_qnext.settings import Settings
 
-__all__ = ["ResolvedTarget", "TargetError", "TargetRunner", "preflight", "DEFAULT_SIM_SPEC"]
+__all__ = ["DEFAULT_SIM_SPEC", "ResolvedTarget", "TargetError", "TargetRunner", "preflight"]
 
-DEFAULT_SIM_SPEC = "policy=oracle,p=0.7"
+DEFAULT_SIM_SPEC = "ttft=0.05,itl=0.01,policy=oracle,p=0.7"
 PREFLIGHT_TIMEOUT = 10.0
 
 
@@ -61,7 +61,9 @@ class TargetRunner:
                 spec = f"{sim_extra},{spec}"
             try:
                 config = parse_spec(spec)
-                self.sim = self._stack.enter_context(run_in_process(config, oracle_file=oracle_file))
+                self.sim = self._stack.enter_context(
+                    run_in_process(config, oracle_file=oracle_file)
+                )
             except (OSError, RuntimeError, ValueError) as exc:
                 raise TargetError(f"--qnext-sim: could not start the simulator ({exc})") from None
             return (str(self.sim.url),)
@@ -108,7 +110,7 @@ async def _preflight(settings: Settings, urls: tuple[str, ...]) -> ResolvedTarge
             try:
                 models = await client.list_models()
             except ClientError as exc:
-                raise TargetError(f"{exc}; check --qnext-url / the server, then rerun") from None
+                raise TargetError(f"pytest-qnext: {exc}") from None
         if model is None:
             model = models[0]
         elif model not in models:

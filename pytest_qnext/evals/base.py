@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 __all__ = [
+    "DatasetUnavailable",
     "EvalSpec",
     "LoadContext",
     "Message",
     "Outcome",
     "Sample",
     "Score",
-    "DatasetUnavailable",
 ]
 
 Message = dict[str, str]  # {"role": ..., "content": ...}

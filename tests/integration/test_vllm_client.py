@@ -71,7 +71,8 @@ def test_chat_prompt_tokens_match_the_real_chat_template(
 
     messages = [{"role": "user", "content": "How many tokens is this prompt, exactly?"}]
     tokenizer = AutoTokenizer.from_pretrained(str(qwen3_tokenizer_path))
-    expected = len(tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True))
+    text = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+    expected = len(tokenizer(text, add_special_tokens=False)["input_ids"])
     record = _run(vllm_url, vllm_model, lambda c: c.chat(messages, max_tokens=2, ignore_eos=True))
     assert record.ok, record.error
     assert record.usage is not None
@@ -82,7 +83,9 @@ def test_non_streaming_chat(vllm_url: str, vllm_model: str) -> None:
     record = _run(
         vllm_url,
         vllm_model,
-        lambda c: c.chat([{"role": "user", "content": "hi"}], stream=False, max_tokens=4, ignore_eos=True),
+        lambda c: c.chat(
+            [{"role": "user", "content": "hi"}], stream=False, max_tokens=4, ignore_eos=True
+        ),
     )
     assert record.ok, record.error
     assert record.usage is not None and record.usage["completion_tokens"] == 4
@@ -94,7 +97,9 @@ def test_concurrent_streams(vllm_url: str, vllm_model: str) -> None:
         async with OpenAIClient([vllm_url], model=vllm_model, timeout=120) as client:
             return await asyncio.gather(
                 *(
-                    client.chat([{"role": "user", "content": f"n{i}"}], max_tokens=32, ignore_eos=True)
+                    client.chat(
+                        [{"role": "user", "content": f"n{i}"}], max_tokens=32, ignore_eos=True
+                    )
                     for i in range(8)
                 )
             )

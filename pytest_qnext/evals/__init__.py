@@ -1,0 +1,1 @@
+"""Benchmarks: one folder per benchmark (loader, prompt, scorer, README) and the registry."""

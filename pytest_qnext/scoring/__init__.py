@@ -1,0 +1,1 @@
+"""Shared scoring: answer extraction, think stripping, math equivalence, statistics."""

@@ -32,7 +32,7 @@ from pytest_qnext.engine.prefetch import (
     Progress,
 )
 
-__all__ = ["ClientSpec", "ProcessPrefetcher", "client_fetch"]
+__all__ = ["ClientSpec", "ProcessPrefetcher", "client_fetch", "discard_warm", "warm_up"]
 
 
 @dataclass(frozen=True)
@@ -86,8 +86,18 @@ def client_fetch(spec: ClientSpec) -> OpenFetch:
     return open_fetch
 
 
-def _child(conn: Connection, jobs: list[Job], spec: ClientSpec, options: dict[str, Any]) -> None:
+def _child(conn: Connection) -> None:
+    """Child main: wait for ("start", jobs, spec, options), then prefetch until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import pytest_qnext.client  # noqa: F401 - import the client while the parent collects
+
+    try:
+        first = conn.recv()
+    except (EOFError, OSError):
+        return
+    if first[0] != "start":
+        return
+    _, jobs, spec, options = first
     send_lock = threading.Lock()
 
     def send(message: tuple[Any, ...]) -> None:
@@ -131,6 +141,43 @@ def _child(conn: Connection, jobs: list[Job], spec: ClientSpec, options: dict[st
             conn.close()
 
 
+_WARM: list[tuple[Any, Connection]] = []
+
+
+def _spawn() -> tuple[Any, Connection]:
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=_child, args=(child,), name="qnext-prefetch", daemon=True)
+    proc.start()
+    child.close()
+    return proc, parent
+
+
+def warm_up() -> None:
+    """Spawn the child now (its interpreter start and imports overlap pytest's collection)."""
+    if not _WARM:
+        _WARM.append(_spawn())
+
+
+def _take_warm() -> tuple[Any, Connection] | None:
+    while _WARM:
+        proc, conn = _WARM.pop()
+        if proc.is_alive():
+            return proc, conn
+        conn.close()
+    return None
+
+
+def discard_warm() -> None:
+    """End a warmed child that was never used (it exits when its pipe closes)."""
+    while _WARM:
+        proc, conn = _WARM.pop()
+        conn.close()
+        proc.join(5)
+        if proc.is_alive():
+            proc.kill()
+
+
 class ProcessPrefetcher:
     """`Prefetcher`'s API with the work done in a child process (see the module docstring)."""
 
@@ -158,13 +205,8 @@ class ProcessPrefetcher:
         if self._proc is not None:
             return
         self._started_at = time.perf_counter()
-        ctx = multiprocessing.get_context("spawn")
-        parent, child = ctx.Pipe()
-        self._conn = parent
-        self._proc = ctx.Process(target=_child, args=(child, self.jobs, self._spec, self._options),
-                                 name="qnext-prefetch", daemon=True)
-        self._proc.start()
-        child.close()
+        self._proc, self._conn = _take_warm() or _spawn()
+        self._conn.send(("start", self.jobs, self._spec, self._options))
         self._reader = threading.Thread(target=self._read, name="qnext-prefetch-reader",
                                         daemon=True)
         self._reader.start()

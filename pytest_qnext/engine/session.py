@@ -26,7 +26,13 @@ from pytest_qnext.engine.cache import Answer, cache_key
 from pytest_qnext.engine.collect import CollectError, Entry, load_entries
 from pytest_qnext.engine.outcome import decide, failure_message
 from pytest_qnext.engine.prefetch import Job, Prefetcher, PrefetchStopped
-from pytest_qnext.engine.prefetch_process import ClientSpec, ProcessPrefetcher, client_fetch
+from pytest_qnext.engine.prefetch_process import (
+    ClientSpec,
+    ProcessPrefetcher,
+    client_fetch,
+    discard_warm,
+    warm_up,
+)
 from pytest_qnext.engine.replay import Replay, ReplayError
 from pytest_qnext.settings import Settings
 from pytest_qnext.target import ResolvedTarget
@@ -179,9 +185,17 @@ class CapabilitySession:
             self._prefetcher = ProcessPrefetcher(self._plan.jobs, spec, **options)
         self._prefetcher.start()
 
+    def warm_up(self) -> None:
+        """Spawn the prefetch child early when this run will ask a server."""
+        if not self.replaying and self.capability.datasets and os.environ.get(
+            PREFETCH_ENV, "process"
+        ) != "thread":
+            warm_up()
+
     def stop(self) -> None:
         if self._prefetcher is not None:
             self._prefetcher.stop()
+        discard_warm()
 
     def progress_line(self) -> str | None:
         return None if self._prefetcher is None else self._prefetcher.progress().line()

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pytest_qnext.evals.base import EvalSpec, LoadContext, Message, Sample, Score
 from pytest_qnext.evals.hub import BadDatasetArgs
-from pytest_qnext.scoring.extract import LETTERS, extract_letter
+from pytest_qnext.scoring.extract import LETTERS, extract_letter, extract_letter_tiger_lab
 
 __all__ = [
     "EN_INSTRUCTION",
@@ -78,7 +78,10 @@ def user_prompt(
 def score_letter(sample: Sample, response: str) -> Score:
     """{"acc": (1|0, 1)}; "unparsed" when no valid answer letter is found."""
     valid = letters_for(sample.choices)
-    extracted = extract_letter(response, valid)
+    if sample.metadata.get("extraction") == "tiger_lab":
+        extracted = extract_letter_tiger_lab(response, valid)
+    else:
+        extracted = extract_letter(response, valid)
     if extracted is None:
         return Score(
             "unparsed", {"acc": (0.0, 1.0)}, None, f"no answer letter ({valid[0]}-{valid[-1]})"

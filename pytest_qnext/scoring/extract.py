@@ -34,7 +34,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-__all__ = ["LETTERS", "extract_letter", "find_answer_statements"]
+__all__ = ["LETTERS", "extract_letter", "extract_letter_tiger_lab", "find_answer_statements"]
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -110,3 +110,26 @@ def extract_letter(text: str, valid: Iterable[str] | str = LETTERS) -> str | Non
         if tier in best:
             return best[tier]
     return None
+
+
+_TIGER_ANSWER_IS = re.compile(r"answer is \(?([A-J])\)?")
+_TIGER_ANSWER_COLON = re.compile(r".*[aA]nswer:\s*([A-J])")
+_TIGER_LAST_LETTER = re.compile(r"\b[A-J]\b(?!.*\b[A-J]\b)", re.DOTALL)
+
+
+def extract_letter_tiger_lab(text: str, valid: Iterable[str] | str = LETTERS) -> str | None:
+    """MMLU-Pro's official runner chain, for comparability with TIGER-Lab's figures.
+
+    First "answer is (X)" (the first one), then the last "Answer: X" on a line, then the last
+    standalone capital letter A-J anywhere in the text. The official runner then falls back to a
+    random letter; we never guess: None (unparsed) instead. Like the official runner, a letter
+    beyond this question's options is returned as extracted (and so scored wrong); `valid` is
+    accepted for signature parity with `extract_letter`.
+    """
+    del valid
+    for pattern in (_TIGER_ANSWER_IS, _TIGER_ANSWER_COLON):
+        match = pattern.search(text)
+        if match:
+            return match.group(1)
+    match = _TIGER_LAST_LETTER.search(text)
+    return match.group(0) if match else None

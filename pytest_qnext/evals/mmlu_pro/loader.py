@@ -5,15 +5,20 @@ official runner compares with; one upstream row, question 3983, has an `answer_i
 disagrees with it and is kept as the official data has it). Zero-shot by default; `few_shot_num`
 1-5 prepends that many chain-of-thought exemplars of the same category from the `validation`
 split (local file `mmlu_pro/validation.jsonl`, or the hub).
+
+Dataset arg `extraction`: "default" (our documented answer-line extraction) or "tiger_lab" (the
+official runner's regex chain, without its random-letter fallback) for figures comparable with
+TIGER-Lab's leaderboard.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from pytest_qnext.evals.base import DatasetUnavailable, LoadContext, Message, Sample
-from pytest_qnext.evals.hub import hub_id_for, load_records
+from pytest_qnext.evals.hub import BadDatasetArgs, hub_id_for, load_records
 from pytest_qnext.evals.mcq import (
     check_few_shot,
     check_subsets,
@@ -22,7 +27,9 @@ from pytest_qnext.evals.mcq import (
     user_prompt,
 )
 
-__all__ = ["CATEGORIES", "HUB_ID", "load", "prompt", "row_to_sample"]
+__all__ = ["CATEGORIES", "EXTRACTION_MODES", "HUB_ID", "load", "prompt", "row_to_sample"]
+
+EXTRACTION_MODES = ("default", "tiger_lab")
 
 HUB_ID = "TIGER-Lab/MMLU-Pro"
 CATEGORIES = (
@@ -75,8 +82,16 @@ def load(ctx: LoadContext) -> list[Sample]:
     """The test split in file order; few-shot exemplars (if any) go into sample metadata."""
     subsets = set(check_subsets("mmlu_pro", ctx, CATEGORIES))
     shots = check_few_shot("mmlu_pro", ctx, 5)
+    extraction = str(ctx.args.get("extraction", "default"))
+    if extraction not in EXTRACTION_MODES:
+        raise BadDatasetArgs(
+            f"mmlu_pro: extraction {extraction!r} is not valid; use one of: "
+            f"{', '.join(EXTRACTION_MODES)}"
+        )
     samples = [row_to_sample(r) for r in _records(ctx, "test")]
     samples = [s for s in samples if s.subset in subsets]
+    if extraction != "default":
+        samples = [replace(s, metadata={**s.metadata, "extraction": extraction}) for s in samples]
     if not shots:
         return samples
     exemplars: dict[str, list[Sample]] = {}

@@ -80,3 +80,47 @@ def test_replay_matches_official_extraction(shared_data: Path) -> None:
     assert abs(ours_acc - official_no_guess) <= 0.005
     # what separates us from the raw official figure is exactly its fallback guesses
     assert abs(ours_acc + fallback_correct / n - official_acc) <= 0.005
+
+
+def test_tiger_lab_extraction_reproduces_every_official_non_random_pred(shared_data: Path) -> None:
+    """With `extraction: tiger_lab` our letter equals the official pred on every row where the
+    official runner extracted one; the remaining rows are its random fallback (one fixed letter,
+    since it re-seeds before each draw), which we report as unparsed instead of guessing."""
+    samples = {
+        s.id: s for s in SPEC.load(LoadContext(shared_data, {"extraction": "tiger_lab"}))
+    }
+    lines = (shared_data / "responses" / "mmlu_pro_llama31_8b.jsonl").read_text().splitlines()
+    rows = [json.loads(line) for line in lines]
+    agree = unparsed = ours_correct = official_correct = 0
+    random_letters: Counter[str] = Counter()
+    random_correct = 0
+    for row in rows:
+        score = SPEC.score(samples[str(row["question_id"])], row["generated_text"])
+        official_correct += row["pred"] == row["answer"]
+        ours_correct += score.outcome == "pass"
+        if score.extracted is None:
+            assert score.outcome == "unparsed"
+            unparsed += 1
+            random_letters[row["pred"]] += 1
+            random_correct += row["pred"] == row["answer"]
+        else:
+            agree += score.extracted == row["pred"]
+    n = len(rows)
+    print(
+        f"\nmmlu_pro tiger_lab mode: agree {agree}/{n - unparsed} extracted rows; "
+        f"{unparsed} official random fallbacks ({dict(random_letters)}); "
+        f"accuracy ours={ours_correct / n:.4f} official={official_correct / n:.4f} "
+        f"(official random guesses right: {random_correct})"
+    )
+    assert agree == n - unparsed
+    assert len(random_letters) == 1  # the official fallback is a fixed-seed "random" letter
+    assert ours_correct + random_correct == official_correct
+
+
+def test_unknown_extraction_mode_is_one_line_error(shared_data: Path) -> None:
+    import pytest
+
+    from pytest_qnext.evals.base import DatasetUnavailable
+
+    with pytest.raises(DatasetUnavailable, match="extraction 'fuzzy' is not valid"):
+        SPEC.load(LoadContext(shared_data, {"extraction": "fuzzy"}))

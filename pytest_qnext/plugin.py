@@ -265,8 +265,10 @@ class _CapabilityController:
         """Write the report dir and let gates decide the exit status (engine/controller.py)."""
         self.config.stash[CAPABILITY_KEY].stop()
         report = self.config.stash[CAPABILITY_REPORT_KEY]
+        perf_rows = _state(self.config).extras.get("perf")
+        if report.has_rows or perf_rows:
+            report.finish(perf=perf_rows)
         if report.has_rows:
-            report.finish()
             session.exitstatus = report.exit_status(session.exitstatus)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:

@@ -82,8 +82,9 @@ class CapabilityReport:
             elif name == ROW_PROPERTY and isinstance(value, dict):
                 self.aggregator.add_row(value)
 
-    def finish(self) -> None:
-        """Build the summary, compare with the baseline, write the report dir."""
+    def finish(self, perf: Sequence[dict[str, Any]] | None = None) -> None:
+        """Build the summary, compare with the baseline, write the report dir (with the perf
+        sweep's points in summary.json's `perf` list when a sweep ran in the same session)."""
         from pytest_qnext.report.writers import write_report_dir
 
         summary = self.aggregator.summary(gates=self.gates)
@@ -100,7 +101,9 @@ class CapabilityReport:
                 self.problems.append(f"--qnext-baseline: {exc}")
         self.summary = summary
         try:
-            write_report_dir(self.report_dir, summary, rows, comparison=self.comparison)
+            write_report_dir(
+                self.report_dir, summary, rows, comparison=self.comparison, perf=perf or None
+            )
         except OSError as exc:
             self.problems.append(
                 f"--qnext-report-dir: cannot write {self.report_dir} ({exc.strerror or exc})"
@@ -123,7 +126,7 @@ class CapabilityReport:
     def terminal_lines(self) -> list[str]:
         from pytest_qnext.report.terminal import capability_table, comparison_lines, gate_lines
 
-        if self.summary is None:
+        if self.summary is None or not self.has_rows:
             return []
         lines = capability_table(self.summary, subsets=self.settings.subsets)
         lines += gate_lines(self.summary.get("gates", []))

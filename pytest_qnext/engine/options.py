@@ -146,7 +146,9 @@ def add_options(parser: pytest.Parser) -> None:
     add_option(
         parser,
         "--qnext-data-dir",
-        "Directory with local copies of the benchmark files (same schema as the hub).",
+        "Directory with local copies of the benchmark files (same layout and schema as the hub "
+        "datasets); 'demo' = the few rows bundled with pytest-qnext (mmlu_pro, mmlu_redux, ifeval, "
+        "math_500, aime24, aime25).",
         default_text="none (load from the hub)",
         env=("QNEXT_DATA_DIR",),
         metavar="DIR",
@@ -291,6 +293,23 @@ def _path(value: object) -> Path | None:
     return Path(str(value)) if value else None
 
 
+def _data_dir(value: object) -> Path | None:
+    """--qnext-data-dir: a folder that exists, or 'demo' for the bundled demo rows."""
+    if not value:
+        return None
+    if str(value) == "demo":
+        from pytest_qnext.evals.hub import DEMO_DATA_DIR
+
+        return DEMO_DATA_DIR
+    path = Path(str(value))
+    if not path.is_dir():
+        raise pytest.UsageError(
+            f"--qnext-data-dir: {value} is not a directory (give the folder holding e.g. "
+            "mmlu_pro/test.jsonl, or 'demo' for the bundled demo rows)"
+        )
+    return path
+
+
 def from_config(config: pytest.Config) -> CapabilitySettings:
     """Resolve and validate every capability option; `pytest.UsageError` (one line) on bad ones."""
     raw = resolve(config, "--qnext-datasets", env=("QNEXT_DATASETS",), default="")
@@ -312,7 +331,7 @@ def from_config(config: pytest.Config) -> CapabilitySettings:
         repeats=parse_int("--qnext-repeats", resolve(config, "--qnext-repeats", default=1),
                           minimum=1),
         seed=parse_int("--qnext-seed", resolve(config, "--qnext-seed", default=DEFAULT_SEED)),
-        data_dir=_path(resolve(config, "--qnext-data-dir", env=("QNEXT_DATA_DIR",))),
+        data_dir=_data_dir(resolve(config, "--qnext-data-dir", env=("QNEXT_DATA_DIR",))),
         responses=_path(resolve(config, "--qnext-responses")),
         cache=parse_choice(  # type: ignore[arg-type]
             "--qnext-cache", resolve(config, "--qnext-cache", env=("QNEXT_CACHE",), default="on"),

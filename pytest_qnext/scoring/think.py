@@ -11,7 +11,9 @@ Rules, in order:
    from that tag on is dropped and the flag `unterminated` is True (the engine grades such a
    response `truncated`).
 
-The remaining text is returned with surrounding whitespace stripped.
+When thinking was removed, the remaining text is returned with surrounding whitespace
+stripped (models put blank lines after `</think>`). A response without any think tag is returned
+exactly as it is: scorers such as IFEval's count lines and paragraphs of the raw text.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ _CLOSE = re.compile(r"</think>", re.IGNORECASE)
 
 def strip_think(text: str) -> tuple[str, bool]:
     """(text without thinking, unterminated) — see the module docstring for the rules."""
+    if "<" not in text or (_OPEN.search(text) is None and _CLOSE.search(text) is None):
+        return text, False
     without_blocks = _BLOCK.sub("", text)
     closes = list(_CLOSE.finditer(without_blocks))
     if closes:

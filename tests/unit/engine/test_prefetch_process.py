@@ -41,7 +41,7 @@ def test_answers_arrive_and_are_cached(sim: SimServer, tmp_path: Path) -> None:
     assert all(a.ok and a.finish_reason == "stop" and not a.cached for a in answers)
     assert pf.progress().done == 13
     assert ResponseCache(tmp_path).count() == 13
-    assert b"sk-never-stored" not in b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    assert b"sk-never-stored" not in _all_bytes(tmp_path)
     again = ProcessPrefetcher(work, spec, batch_size=4, cache_dir=tmp_path)
     try:
         assert all(again.get(job, timeout=60).cached for job in work)
@@ -61,3 +61,15 @@ def test_stop_ends_the_child_and_waiters(sim: SimServer) -> None:
     assert not pf._proc.is_alive()
     with pytest.raises(PrefetchStopped):
         pf.get(jobs(200)[199])
+
+
+def _all_bytes(folder: Path) -> bytes:
+    """Every file's bytes; SQLite's -shm/-wal files may vanish while we list them."""
+    out = []
+    for path in folder.iterdir():
+        try:
+            out.append(path.read_bytes())
+        except FileNotFoundError:
+            continue
+    return b"".join(out)
+

@@ -21,7 +21,7 @@ from pytest_qnext.scoring.think import strip_think
         ("<think>still thinking when the tokens ran out", ("", True)),
         ("Partial answer <think>more", ("Partial answer", True)),
         ("<think>one</think>ANSWER: B <think>again", ("ANSWER: B", True)),
-        ("no thinking at all\n", ("no thinking at all", False)),
+        ("no thinking at all\n", ("no thinking at all\n", False)),  # untouched: IFEval counts lines
         ("", ("", False)),
     ],
 )

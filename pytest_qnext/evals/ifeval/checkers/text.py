@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from pathlib import Path
 
 import nltk
 from langdetect import DetectorFactory, LangDetectException, detect
@@ -34,6 +35,7 @@ __all__ = [
 
 LANGDETECT_SEED = 0
 _PUNKT_RESOURCE = "tokenizers/punkt_tab/english/"
+BUNDLED_NLTK_DATA = str(Path(__file__).resolve().parents[3] / "data" / "nltk_data")
 _WORD_RE = re.compile(r"\w+")
 
 _lock = threading.Lock()
@@ -61,7 +63,8 @@ def configure_nltk(path: str | os.PathLike[str] | None = None) -> None:
     """Make punkt_tab available, from `path` if given, else from `NLTK_DATA` / NLTK defaults.
 
     `path` is a directory containing `tokenizers/punkt_tab/english/`. It is put first on
-    NLTK's search path. Raises `NltkDataMissing` when the model cannot be found.
+    NLTK's search path; the English punkt_tab bundled in `pytest_qnext/data/nltk_data` comes
+    last. Raises `NltkDataMissing` when the model cannot be found.
     """
     global _punkt
     search: list[str] = []
@@ -75,6 +78,8 @@ def configure_nltk(path: str | os.PathLike[str] | None = None) -> None:
             if entry in nltk.data.path:
                 nltk.data.path.remove(entry)
             nltk.data.path.insert(0, entry)
+        if BUNDLED_NLTK_DATA not in nltk.data.path:
+            nltk.data.path.append(BUNDLED_NLTK_DATA)  # last resort: the copy shipped with us
         try:
             _punkt = PunktTokenizer("english")
         except LookupError:

@@ -65,9 +65,14 @@ def test_number_sentences_property(ifeval_nltk: Path, sentences: list[list[str]]
     assert NumberSentences(n, "less than").check(text) != at_least
 
 
-def test_missing_punkt_names_nltk_data(tmp_path: Path, ifeval_nltk: Path) -> None:
+def test_missing_punkt_names_nltk_data(
+    tmp_path: Path, ifeval_nltk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import nltk
 
+    from pytest_qnext.evals.ifeval.checkers import text
+
+    monkeypatch.setattr(text, "BUNDLED_NLTK_DATA", str(tmp_path / "no-bundle"))
     saved = list(nltk.data.path)
     try:
         nltk.data.path[:] = []
@@ -81,6 +86,24 @@ def test_missing_punkt_names_nltk_data(tmp_path: Path, ifeval_nltk: Path) -> Non
         nltk.data.path[:] = saved
         configure_nltk(str(ifeval_nltk))
     assert count_sentences("One. Two.") == 2
+
+
+def test_bundled_punkt_is_the_last_resort_and_counts_like_the_shared_copy(
+    ifeval_nltk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import nltk
+
+    text = "Dr. Smith arrived at 5 p.m. on Monday. He left early! Did he? Yes."
+    expected = count_sentences(text)  # with the shared copy configured
+    monkeypatch.delenv("NLTK_DATA", raising=False)
+    saved = list(nltk.data.path)
+    try:
+        nltk.data.path[:] = []
+        configure_nltk(None)
+        assert count_sentences(text) == expected
+    finally:
+        nltk.data.path[:] = saved
+        configure_nltk(str(ifeval_nltk))
 
 
 def test_configure_nltk_reads_env(monkeypatch: pytest.MonkeyPatch, ifeval_nltk: Path) -> None:

@@ -176,7 +176,11 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="N",
     )
     add_option(
-        parser, "--qnext-seed", "Seed of prompt and arrival draws.", default_text="0", metavar="N"
+        parser,
+        "--qnext-seed",
+        "Seed of perf prompt and arrival draws and of capability bootstrap CIs.",
+        default_text="0",
+        metavar="N",
     )
     add_option(
         parser,

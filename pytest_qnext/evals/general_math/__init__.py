@@ -12,23 +12,13 @@ extraction and math-verify equivalence as MATH-500 (metric `acc`).
 
 from __future__ import annotations
 
-from pytest_qnext.evals.base import (
-    DatasetUnavailable,
-    EvalSpec,
-    LoadContext,
-    Message,
-    Sample,
-    Score,
-)
+from pytest_qnext.evals.base import DatasetUnavailable, EvalSpec, LoadContext, Sample
 from pytest_qnext.evals.general_mcq.loader import read_rows
-from pytest_qnext.scoring.math import oracle_response, score_math
+from pytest_qnext.evals.math_500 import PROMPT_TEMPLATE, oracle, prompt, score
 
 __all__ = ["PROMPT_TEMPLATE", "SPEC", "load", "oracle", "prompt", "score"]
 
 EXAMPLE = "my_math.jsonl"
-PROMPT_TEMPLATE = (
-    "{question}\nPlease reason step by step, and put your final answer within \\boxed{{}}."
-)
 
 
 def _text(value: object) -> str | None:
@@ -61,18 +51,6 @@ def load(ctx: LoadContext) -> list[Sample]:
     if not samples:
         raise DatasetUnavailable("general_math: the local_path file(s) hold no rows")
     return samples
-
-
-def prompt(sample: Sample, ctx: LoadContext) -> list[Message]:
-    return [{"role": "user", "content": PROMPT_TEMPLATE.format(question=sample.input)}]
-
-
-def score(sample: Sample, response: str) -> Score:
-    return score_math(response, sample.target)
-
-
-def oracle(sample: Sample, correct: bool) -> str:
-    return oracle_response(sample.target, correct)
 
 
 SPEC = EvalSpec(

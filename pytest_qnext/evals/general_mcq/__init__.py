@@ -2,7 +2,8 @@
 
 Each row: `id`, `question`, the options as a `choices` list or as `A`, `B`, `C`, ... fields, and
 `answer` (the correct letter; an integer index into the choices also works). The model is asked
-to end with `ANSWER: <letter>`; the scorer reads the letter with the shared extractor.
+to end with `ANSWER: <letter>`; scoring and the simulator's oracle are the shared MCQ ones
+(evals/mcq.py: the letter extractor of scoring/extract.py, metric `acc`).
 """
 
 from __future__ import annotations
@@ -10,16 +11,9 @@ from __future__ import annotations
 import string
 from typing import Any
 
-from pytest_qnext.evals.base import (
-    DatasetUnavailable,
-    EvalSpec,
-    LoadContext,
-    Message,
-    Sample,
-    Score,
-)
+from pytest_qnext.evals.base import DatasetUnavailable, LoadContext, Message, Sample
 from pytest_qnext.evals.general_mcq.loader import read_rows
-from pytest_qnext.scoring.extract import extract_letter
+from pytest_qnext.evals.mcq import mcq_spec
 
 __all__ = ["SPEC", "load", "oracle", "prompt", "score"]
 
@@ -94,34 +88,12 @@ def prompt(sample: Sample, ctx: LoadContext) -> list[Message]:
     return [{"role": "user", "content": text}]
 
 
-def score(sample: Sample, response: str) -> Score:
-    letters = LETTERS[: len(sample.choices)]
-    extracted = extract_letter(response, letters)
-    if extracted is None:
-        return Score("unparsed", {"acc": (0.0, 1.0)}, None, "no answer letter found")
-    ok = extracted == sample.target
-    return Score("pass" if ok else "fail", {"acc": (1.0 if ok else 0.0, 1.0)}, extracted)
-
-
-def oracle(sample: Sample, correct: bool) -> str:
-    """A response graded pass (correct=True) or fail: the target letter or the next one."""
-    letters = LETTERS[: len(sample.choices)]
-    if correct:
-        letter = sample.target
-    else:
-        letter = letters[(letters.index(sample.target) + 1) % len(letters)]
-    return f"The best option is {letter}.\nANSWER: {letter}"
-
-
-SPEC = EvalSpec(
+SPEC = mcq_spec(
     name="general_mcq",
-    task_type="exam",
-    primary_metric="acc",
-    version="1",
     load=load,
     prompt=prompt,
-    score=score,
-    metrics=("acc",),
-    oracle=oracle,
+    hub_id="",
     description="Custom multiple-choice questions from a JSONL file (local_path)",
 )
+score = SPEC.score
+oracle = SPEC.oracle

@@ -1,10 +1,12 @@
 """Client benchmark: how well does our load generator measure, and how much can it push?
 
     .venv/bin/python benchmarks/bench_client.py [--streams 1 32 128] [--evalscope-venv DIR]
+    .venv/bin/python benchmarks/bench_client.py --seed-shape [--rounds 3]
 
 (a) Accuracy: the simulator (its own process) is configured with TTFT 50 ms and ITL 10 ms; at
     each stream count we print measured minus true for the TTFT/TPOT/ITL medians and the TTFT
-    mean, and the achieved concurrency.
+    mean, and the achieved concurrency; "httpx" rows are the capability client
+    (`OpenAIClient`, warm connections) at the same stream counts.
 (b) Ceiling: a zero-delay simulator; the most output tokens/s the client reaches and the
     client's CPU seconds per 100 k output tokens.
 When `evalscope[perf]` is installed in another venv (--evalscope-venv, env QNEXT_EVALSCOPE_VENV,
@@ -12,14 +14,20 @@ default /root/.cache/qnext-evalscope), `evalscope perf` runs the same points aga
 simulator in the same script run and the script prints our/their ratios (error ratios < 1 mean
 we are closer to the truth). Both tools share the machine with the simulator, so absolute
 numbers depend on the machine's load; compare the ratios.
+--seed-shape: the perf path in the shape of the Qwen3-Next best practice at parallel 32:
+    1024-token random prompts, 256 output tokens with ignore_eos, the real Qwen3 tokenizer in
+    the prompt builder and in the simulator; prints the TTFT error per closed-loop wave, the
+    TTFT/TPOT median errors, the achieved concurrency and whether usage was exact.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,11 +38,13 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from pytest_qnext.client import OpenAIClient, RequestRecord  # noqa: E402
 from pytest_qnext.perf.loadgen import Target, run_point  # noqa: E402
 from pytest_qnext.perf.metrics import compute_metrics  # noqa: E402
 from pytest_qnext.perf.options import PerfSettings  # noqa: E402
 from pytest_qnext.perf.prompts import PromptBuilder, load_perf_tokenizer  # noqa: E402
 from pytest_qnext.sim import parse_spec, run_in_process  # noqa: E402
+from pytest_qnext.tokenizer import load_tokenizer  # noqa: E402
 
 TRUE_TTFT = 0.050
 TRUE_ITL = 0.010
@@ -72,6 +82,48 @@ def ours(url: str, model: str, streams: int, number: int, tokens: int) -> dict[s
         "cpu_per_100k": cpu / max(m["output_tokens"], 1) * 1e5,
         "errors": m["errors"],
         "loop_lag_p99": m["loop_lag_p99"],
+    }
+
+
+def httpx_client(url: str, model: str, streams: int, number: int, tokens: int) -> dict[str, Any]:
+    """OpenAIClient (the capability client): a warm-up round, then `number` requests in rounds
+    of `streams` concurrent streams."""
+
+    async def main() -> list[RequestRecord]:
+        async with OpenAIClient([url], model=model, retries=0, max_connections=streams) as c:
+
+            async def one_round(k: int) -> list[RequestRecord]:
+                return await asyncio.gather(
+                    *(
+                        c.chat(
+                            [{"role": "user", "content": f"round {k} stream {i}"}],
+                            max_tokens=tokens,
+                            ignore_eos=True,
+                        )
+                        for i in range(streams)
+                    )
+                )
+
+            await one_round(0)
+            out: list[RequestRecord] = []
+            for k in range(1, max(1, number // streams) + 1):
+                out += await one_round(k)
+            return out
+
+    records = asyncio.run(main())
+    ok = [r for r in records if r.ok and r.ttft is not None]
+    ttft = [r.ttft for r in ok if r.ttft is not None]
+    gaps = [b - a for r in ok for a, b in zip(r.chunk_times, r.chunk_times[1:], strict=False)]
+    tpot = [
+        (r.latency - (r.ttft or 0)) / (len(r.chunk_times) - 1) for r in ok if len(r.chunk_times) > 1
+    ]
+    return {
+        "ttft_p50": statistics.median(ttft),
+        "ttft_mean": statistics.fmean(ttft),
+        "tpot_p50": statistics.median(tpot),
+        "itl_p50": statistics.median(gaps),
+        "concurrency": float("nan"),
+        "errors": len(records) - len(ok),
     }
 
 
@@ -168,6 +220,9 @@ def accuracy(args: argparse.Namespace, venv: Path | None) -> None:
             sim_stats(url, reset=True)
             mine = ours(url, "qnext-sim", streams, number, args.tokens)
             _acc_line("ours", streams, mine, sim_stats(url))
+            sim_stats(url, reset=True)
+            client = httpx_client(url, "qnext-sim", streams, number, args.tokens)
+            _acc_line("httpx", streams, client, sim_stats(url))
             if venv is None:
                 continue
             try:
@@ -199,6 +254,65 @@ def _acc_line(tool: str, streams: int, m: dict[str, Any], sim: dict[str, Any]) -
         + f"  | sim's own lag: first token {sim.get('first_token_lag_mean_ms', 0):.2f} ms, "
         f"writes {sim.get('write_lag_mean_ms', 0):.2f} ms (mean)"
         + (f"  errors {m['errors']}" if m["errors"] else "")
+    )
+
+
+def seed_shape(args: argparse.Namespace) -> None:
+    """Parallel 32, 1024-token prompts, 256 output tokens, ignore_eos, Qwen3 everywhere."""
+    streams, rounds = 32, args.rounds
+    settings = PerfSettings(
+        min_prompt_length=1024,
+        max_prompt_length=1024,
+        min_tokens=256,
+        max_tokens=256,
+        tokenizer=str(TOKENIZER),
+        extra_args={"ignore_eos": True},
+    )
+    counter, hf = load_perf_tokenizer(settings.tokenizer)
+    requests = PromptBuilder(settings, "chat", counter, hf).build(streams * (rounds + 1))
+    spec = f"ttft={TRUE_TTFT},itl={TRUE_ITL},max_num_seqs=1024,tokenizer={TOKENIZER}"
+    print(f"\n(seed shape) parallel {streams}, {rounds} measured waves + 1 warm-up wave of")
+    print(f"1024-token prompts / 256 output tokens (ignore_eos); simulator {spec}")
+    with run_in_process(parse_spec(spec)) as sim:
+        run = run_point(
+            Target((sim.url,), "qnext-sim"),
+            requests[streams:],
+            parallel=streams,
+            warmup=requests[:streams],
+        )
+        stats = sim_stats(sim.url)
+    records = sorted(run.records, key=lambda r: r.record.send_time)
+    for w in range(rounds):
+        errs = [((r.record.ttft or 0) - TRUE_TTFT) * 1e3 for r in records[w * streams :][:streams]]
+        print(
+            f"  wave {w}: TTFT error p50 {statistics.median(errs):+6.2f} ms, "
+            f"min {min(errs):+6.2f}, max {max(errs):+6.2f}"
+        )
+    m = compute_metrics(run, counter)
+    truth = load_tokenizer(str(TOKENIZER))
+    exact_prompt = sum(
+        r.record.prompt_tokens == truth.count_chat(r.request.body["messages"]) for r in records
+    )
+    print(
+        f"  TTFT p50 {_ms(m['ttft_p50'] - TRUE_TTFT)} ms, mean {_ms(m['ttft_mean'] - TRUE_TTFT)} "
+        f"ms; TPOT p50 {_ms(m['tpot_p50'] - TRUE_ITL)} ms; ITL p50 {_ms(m['itl_p50'] - TRUE_ITL)}"
+        f" ms (measured - true)"
+    )
+    conc = m["achieved_concurrency"]
+    print(
+        f"  achieved concurrency {conc:.2f} ({(conc / streams - 1) * 100:+.1f} % of {streams}); "
+        f"client loop lag p99 {m['loop_lag_p99'] * 1e3:.2f} ms; errors {m['errors']}"
+    )
+    print(
+        f"  usage: prompt_tokens equal to the chat template's count in {exact_prompt}/"
+        f"{len(records)}; completion_tokens == 256 in "
+        f"{sum(r.record.completion_tokens == 256 for r in records)}/{len(records)}; "
+        f"re-count mismatches {m['recount_mismatches']}; builder-vs-usage prompt mismatches "
+        f"{m['prompt_mismatches']}"
+    )
+    print(
+        f"  simulator's own lag: first token {stats.get('first_token_lag_mean_ms', 0):.2f} ms "
+        f"mean, writes {stats.get('write_lag_mean_ms', 0):.2f} ms mean"
     )
 
 
@@ -242,6 +356,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ceiling-number", type=int, default=256)
     parser.add_argument("--ceiling-tokens", type=int, default=256)
     parser.add_argument(
+        "--seed-shape", action="store_true", help="only the seed-shaped accuracy check"
+    )
+    parser.add_argument("--rounds", type=int, default=4, help="measured waves of --seed-shape")
+    parser.add_argument(
         "--evalscope-venv",
         default=os.environ.get("QNEXT_EVALSCOPE_VENV", DEFAULT_VENV),
         help="venv with evalscope[perf] installed (default: $QNEXT_EVALSCOPE_VENV or "
@@ -252,13 +370,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tokenizer not found at {TOKENIZER} (set QNEXT_SHARED_DATA)")
         return 2
     venv: Path | None = Path(args.evalscope_venv)
-    if not (venv / "bin" / "evalscope").exists():
+    if not (Path(args.evalscope_venv) / "bin" / "evalscope").exists():
         print(f"evalscope not installed at {venv}; skipped")
         venv = None
     load = os.getloadavg()[0]
     print(f"machine: {os.cpu_count()} CPUs, load average {load:.2f} at start")
-    accuracy(args, venv)
-    ceiling(args, venv)
+    if args.seed_shape:
+        seed_shape(args)
+    else:
+        accuracy(args, venv)
+        ceiling(args, venv)
+    print(f"load average {os.getloadavg()[0]:.2f} at the end")
     return 0
 
 

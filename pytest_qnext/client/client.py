@@ -5,6 +5,18 @@ failures: each returns a `RequestRecord` that carries the error (kind, HTTP stat
 message without the API key). Streaming reads time every read with `time.perf_counter()` as it
 arrives and leave SSE framing and JSON parsing until the stream has ended (or a few hundred
 KiB are pending), so per-chunk work on the event loop is two list appends.
+
+`send_time` is taken when httpcore starts writing the request to the socket (its `trace`
+extension), not when the request is handed to httpx: with many requests started together,
+httpx's connection pool spends milliseconds per request assigning connections, and that
+client-side queueing would otherwise be counted into the server's time to first token. With a
+custom transport that does not trace, it is the moment the request was handed to httpx.
+
+The connections are spread over several `httpx.AsyncClient` pools of at most `_SHARD_SIZE`
+connections each (each request goes to the pool with the fewest requests in flight): httpcore
+re-examines every connection of its pool, with a socket poll each, whenever a request starts
+or ends (quadratic in the pool size), which at 32 streams in one pool cost milliseconds per
+request and delayed the reads of the other streams.
 """
 
 from __future__ import annotations
@@ -37,6 +49,7 @@ _STREAM_HEADERS = {
 _JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 _FLUSH_BYTES = 256 * 1024  # parse pending reads once this much is buffered (bounds memory)
 _PREFLIGHT_TIMEOUT = 30.0
+_SHARD_SIZE = 8  # connections per httpx pool (see the module docstring)
 
 
 class OpenAIClient:
@@ -94,14 +107,20 @@ class OpenAIClient:
         headers = {"User-Agent": "pytest-qnext"}
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key}"
-        self._http = httpx.AsyncClient(
-            headers=headers,
-            timeout=httpx.Timeout(self.timeout),
-            limits=httpx.Limits(
-                max_connections=max_connections, max_keepalive_connections=max_connections
-            ),
-            transport=transport,
+        # a given transport owns its own connections: one pool in front of it
+        shards = 1 if transport is not None else -(-max_connections // _SHARD_SIZE)
+        sizes = [max_connections // shards + (i < max_connections % shards) for i in range(shards)]
+        self._pools = tuple(
+            httpx.AsyncClient(
+                headers=headers,
+                timeout=httpx.Timeout(self.timeout),
+                limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
+                transport=transport,
+            )
+            for size in sizes
         )
+        self._pool_load = [0] * shards
+        self._http = self._pools[0]
 
     # -- housekeeping -------------------------------------------------------------------------
 
@@ -135,8 +154,9 @@ class OpenAIClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._http.aclose()
+        """Close the connection pools."""
+        for pool in self._pools:
+            await pool.aclose()
 
     def _clean(self, text: str) -> str:
         return one_line(text, self._api_key)
@@ -282,16 +302,31 @@ class OpenAIClient:
     ) -> tuple[RequestRecord, float | None, bool]:
         """One HTTP exchange -> (record, Retry-After seconds, whether it was a read timeout)."""
         rec = RequestRecord(url=base + path, stream=stream)
-        request = self._http.build_request(
-            "POST", rec.url, content=payload, headers=_STREAM_HEADERS if stream else _JSON_HEADERS
-        )
         perf = time.perf_counter
+        sent: list[float] = []
+
+        async def trace(event: str, info: dict[str, Any]) -> None:
+            if not sent and event.endswith(".send_request_headers.started"):
+                sent.append(perf())
+
+        shard = min(range(len(self._pools)), key=self._pool_load.__getitem__)
+        http = self._pools[shard]
+        request = http.build_request(
+            "POST",
+            rec.url,
+            content=payload,
+            headers=_STREAM_HEADERS if stream else _JSON_HEADERS,
+            extensions={"trace": trace},
+        )
         response: httpx.Response | None = None
         retry_after: float | None = None
         read_timeout = False
         rec.send_time = perf()
+        self._pool_load[shard] += 1
         try:
-            response = await self._http.send(request, stream=True)
+            response = await http.send(request, stream=True)
+            if sent:
+                rec.send_time = sent[0]
             status = rec.status = response.status_code
             if not 200 <= status < 300:
                 body = await response.aread()
@@ -316,6 +351,7 @@ class OpenAIClient:
             rec.error_kind, rec.error = kind, self._clean(f"{message} ({rec.url})")
             read_timeout = isinstance(exc, httpx.ReadTimeout)
         finally:
+            self._pool_load[shard] -= 1
             if response is not None:
                 await response.aclose()
         if rec.error is not None:

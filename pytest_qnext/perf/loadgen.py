@@ -3,15 +3,22 @@
 `run_point(...)` runs warmup requests (left out of the metrics), then the measured requests,
 in a fresh event loop, and returns a `PointRun`: one `PerfRecord` per request plus the window
 bounds and the event-loop lag samples. Nothing but sending, awaiting and appending happens on
-the loop while requests are in flight: statistics are computed afterwards (metrics.py).
+the loop while requests are in flight: statistics are computed afterwards (metrics.py), and
+streams are decoded after the window (`StreamSender.decode_pending`). Python's cyclic garbage
+collector is paused during the measurement window: in a pytest process holding a tokenizer and
+benchmark data, one full collection stops the loop for tens of milliseconds, which would show
+up as TTFT/ITL outliers (a full collection runs just before the window; collection resumes
+after it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,7 +71,7 @@ class PointRun:
 
 
 async def _send(client: StreamSender, req: PerfRequest) -> RequestRecord:
-    return await client.send(req.body)
+    return await client.send(req.body, defer_decode=True)
 
 
 async def _closed_loop(
@@ -113,6 +120,19 @@ async def _open_loop(
     await asyncio.gather(*tasks)
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside the block (restores the previous state)."""
+    was_enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 async def _lag_probe(samples: list[float], stop: asyncio.Event) -> None:
     perf = time.perf_counter
     while not stop.is_set():
@@ -140,19 +160,23 @@ async def _run(
         warm: list[PerfRecord] = []
         if warmup:
             await _closed_loop(client, warmup, parallel, warm, True)
+            client.decode_pending()
         measured: list[PerfRecord] = []
         lags: list[float] = []
         stop = asyncio.Event()
         probe = asyncio.get_running_loop().create_task(_lag_probe(lags, stop))
-        start = time.perf_counter()
-        try:
-            if rate is None:
-                await _closed_loop(client, requests, parallel, measured, False)
-            else:
-                await _open_loop(client, requests, parallel, rate, random.Random(seed), measured)
-        finally:
-            stop.set()
-            await probe
+        with _gc_paused():
+            start = time.perf_counter()
+            try:
+                if rate is None:
+                    await _closed_loop(client, requests, parallel, measured, False)
+                else:
+                    rng = random.Random(seed)
+                    await _open_loop(client, requests, parallel, rate, rng, measured)
+            finally:
+                stop.set()
+                await probe
+        client.decode_pending()
         ends = [r.record.end_time for r in measured if r.record.end_time]
         end = max(ends) if ends else time.perf_counter()
         return PointRun(

@@ -2,9 +2,17 @@
 
 While a request streams, the event loop does two list appends per read: the
 `time.perf_counter()` of the read and its bytes. SSE framing and JSON decoding happen after
-the stream ended, with the client package's own `SSEParser` / `StreamAccumulator`, so the
-records are exactly what `OpenAIClient` would produce. Measured on this project's machine this
-keeps the loop lag (and so TTFT/ITL inflation) far lower than an httpx client at 32+ streams.
+the measurement window (`decode_pending()`), with the client package's own `SSEParser` /
+`StreamAccumulator`, so the records are exactly what `OpenAIClient` would produce. Decoding a
+finished stream right away would block the loop for milliseconds exactly when a closed loop's
+next wave of requests is sent and their first chunks arrive, inflating their TTFT. Measured on
+this project's machine this keeps the loop lag (and so TTFT/ITL inflation) far lower than an
+httpx client at 32+ streams.
+
+`send_time` is taken when the request's bytes are handed to the socket (an aiohttp trace
+callback right before the write), not when `send()` is called: a closed loop starts a whole
+wave of requests at once, and building 32 requests takes the client a few milliseconds that
+would otherwise be counted into the later requests' TTFT.
 
 Timed requests are not retried: a retry would hide an error and stretch the latency of the
 request it replaces. Errors are counted by kind instead (`RequestRecord.error_kind`).
@@ -16,7 +24,7 @@ import asyncio
 import json
 import time
 from collections.abc import Sequence
-from types import TracebackType
+from types import SimpleNamespace, TracebackType
 from typing import Any
 
 import aiohttp
@@ -32,6 +40,26 @@ _HEADERS = {
     "Accept": "text/event-stream",
     "Accept-Encoding": "identity",
 }
+
+
+class _Sent:
+    """Per-request holder for the moment its bytes went to the socket."""
+
+    __slots__ = ("time",)
+
+    def __init__(self) -> None:
+        self.time = 0.0
+
+
+async def _on_chunk_sent(
+    session: aiohttp.ClientSession,
+    context: SimpleNamespace,
+    params: aiohttp.TraceRequestChunkSentParams,
+) -> None:
+    """Trace callback: runs right before aiohttp writes the request (headers + body)."""
+    holder = context.trace_request_ctx
+    if isinstance(holder, _Sent) and holder.time == 0.0:
+        holder.time = time.perf_counter()
 
 
 class StreamSender:
@@ -57,13 +85,17 @@ class StreamSender:
         self._session: aiohttp.ClientSession | None = None
         self._next = 0
         self.in_flight = dict.fromkeys(self.urls, 0)
+        self._pending: list[tuple[RequestRecord, list[float], list[bytes]]] = []
 
     async def __aenter__(self) -> StreamSender:
         headers = {"User-Agent": "pytest-qnext"}
         if self._key:
             headers["Authorization"] = f"Bearer {self._key}"
+        trace = aiohttp.TraceConfig()
+        trace.on_request_chunk_sent.append(_on_chunk_sent)
         self._session = aiohttp.ClientSession(
             headers=headers,
+            trace_configs=[trace],
             connector=aiohttp.TCPConnector(limit=self._max, limit_per_host=0),
             timeout=aiohttp.ClientTimeout(total=self.timeout),
             auto_decompress=False,
@@ -95,7 +127,9 @@ class StreamSender:
         full["stream_options"] = options
         return json.dumps(full, ensure_ascii=False).encode("utf-8")
 
-    async def send(self, body: dict[str, Any]) -> RequestRecord:
+    async def send(self, body: dict[str, Any], *, defer_decode: bool = False) -> RequestRecord:
+        """Stream one request. With `defer_decode` the record's text, usage and chunk fields are
+        filled only by `decode_pending()` (call it after the measurement window)."""
         assert self._session is not None, "use `async with StreamSender(...)`"
         base = self._pick()
         rec = RequestRecord(url=base + self.path, stream=True, attempts=1)
@@ -104,11 +138,16 @@ class StreamSender:
         times: list[float] = []
         reads: list[bytes] = []
         responded = False
+        sent = _Sent()
         self.in_flight[base] += 1
         rec.send_time = perf()
         try:
-            async with self._session.post(rec.url, data=payload, headers=_HEADERS) as resp:
+            async with self._session.post(
+                rec.url, data=payload, headers=_HEADERS, trace_request_ctx=sent
+            ) as resp:
                 responded = True
+                if sent.time:
+                    rec.send_time = sent.time
                 rec.status = resp.status
                 if not 200 <= resp.status < 300:
                     text = await resp.read()
@@ -136,11 +175,25 @@ class StreamSender:
             self.in_flight[base] -= 1
         if rec.end_time == 0.0:
             rec.end_time = times[-1] if times else perf()
-        if rec.error_kind is None or times:
-            _decode(rec, times, reads, self.api)
         if rec.error is not None:
             rec.error = one_line(rec.error, self._key)
+        if rec.error_kind is None or times:
+            if defer_decode:
+                self._pending.append((rec, times, reads))
+            else:
+                self._finish(rec, times, reads)
         return rec
+
+    def decode_pending(self) -> None:
+        """Decode every stream sent with `defer_decode=True` (off the timed window)."""
+        pending, self._pending = self._pending, []
+        for rec, times, reads in pending:
+            self._finish(rec, times, reads)
+
+    def _finish(self, rec: RequestRecord, times: list[float], reads: list[bytes]) -> None:
+        _decode(rec, times, reads, self.api)
+        if rec.error is not None:
+            rec.error = one_line(rec.error, self._key)
 
 
 def _decode(rec: RequestRecord, times: list[float], reads: list[bytes], api: str) -> None:

@@ -11,11 +11,17 @@ role-only chunk followed by the first token's chunk (vLLM sends both on its firs
 one chunk per token, finish_reason on the last one, an optional usage chunk, `data: [DONE]`.
 `/sim/stats` reports how late writes went out versus their deadlines (`write_lag_*`,
 `first_token_lag_*`): the simulator's own share of any measured error.
+
+Nothing costly runs on the event loop between a request's arrival and its first token: with a
+real tokenizer the prompt is counted in a worker thread (counting.py) and awaited only where
+the number is needed (usage, prefill time, context check, `max_tokens` left out), and the echo
+policy repeats a bounded prefix of the prompt (requests.ECHO_CHARS).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import secrets
 import time
@@ -28,16 +34,23 @@ from aiohttp import web
 
 from pytest_qnext.sim.chunks import DONE, MALFORMED, ChunkEncoder
 from pytest_qnext.sim.config import SimConfig
+from pytest_qnext.sim.counting import TokenWork
 from pytest_qnext.sim.faults import FAULT_KINDS, Fault, decide_fault
 from pytest_qnext.sim.generation import GenerationPlan, plan_generation
 from pytest_qnext.sim.policy import REASONING_TEXT, AnswerPolicy, OracleEntry, load_oracle
-from pytest_qnext.sim.requests import BadRequest, ParsedRequest, parse_request
+from pytest_qnext.sim.requests import BadRequest, ParsedRequest, check_context, parse_request
 from pytest_qnext.tokenizer import TokenCounter, load_tokenizer
 
 __all__ = ["SimState", "Stats", "create_app"]
 
 STATE_KEY: web.AppKey[SimState] = web.AppKey("qnext_sim_state")
 _WRITE_ERRORS = (ConnectionError, OSError, RuntimeError)
+# loop iterations between two requests' preparation work: enough for aiohttp to take a new
+# request from the socket to its handler (which reads the arrival time first thing)
+_TURN_YIELDS = 3
+# a stream has its prompt counted this long after its first token (in a worker thread): by
+# then the first tokens of a burst of requests that arrived with it are out
+_COUNT_DELAY = 0.05
 
 
 @dataclass
@@ -101,6 +114,7 @@ class SimState:
     ) -> None:
         self.config = config
         self.tokenizer = tokenizer if tokenizer is not None else load_tokenizer(config.tokenizer)
+        self.work = TokenWork(self.tokenizer)
         entries: dict[str, OracleEntry] | None = None
         if oracle is not None:
             entries = load_oracle(oracle)
@@ -114,6 +128,7 @@ class SimState:
         self.stats = Stats()
         self.attempts: Counter[str] = Counter()
         self.slots = asyncio.Semaphore(config.max_num_seqs)
+        self.turns = _Turns()
         self.running = 0
         self.created = int(time.time())
 
@@ -132,7 +147,7 @@ class SimState:
         while cut < len(text):
             kept: list[str] = []
             used = 0
-            for piece in self.tokenizer.pieces(text[:cut]):
+            for piece in self.work.pieces(text[:cut]):
                 used += len(piece)
                 if used > cut - 64:
                     break
@@ -140,7 +155,7 @@ class SimState:
             if len(kept) > limit:
                 return kept
             cut *= 4
-        return self.tokenizer.pieces(text)
+        return self.work.pieces(text)
 
     def plan(self, req: ParsedRequest) -> tuple[GenerationPlan, str]:
         answer = self.policy.answer(req.key, req.echo_text)
@@ -228,12 +243,20 @@ async def _completions(request: web.Request) -> web.StreamResponse:
 
 async def _generate(request: web.Request, *, chat: bool) -> web.StreamResponse:
     arrived = asyncio.get_running_loop().time()
+    # The CPU work of a request (chat template, echo tokens, plan) runs in turns (`_Turns`):
+    # when a burst of requests arrives, every handler takes its arrival time before the burst's
+    # work is done, so TTFT deadlines count from when a request arrived, not from when the
+    # loop got to it.
+    await asyncio.sleep(0)
     state = request.app[STATE_KEY]
     if (denied := _check_auth(request, state)) is not None:
         return denied
     try:
         body = await request.json()
-        req = parse_request(body, chat=chat, config=state.config, tokenizer=state.tokenizer)
+        async with state.turns:
+            req = parse_request(body, chat=chat, config=state.config, work=state.work)
+        if req.count_pending or req.max_tokens is None:
+            check_context(await _counted(req), req.max_tokens, state.config.max_model_len)
     except json.JSONDecodeError as exc:
         state.stats.rejected += 1
         return _error(400, f"request body is not valid JSON: {exc.msg}", "BadRequestError")
@@ -249,6 +272,8 @@ async def _generate(request: web.Request, *, chat: bool) -> web.StreamResponse:
         stats.faults[fault.kind] += 1
         if fault.injected_failure:
             stats.failed_injected += 1
+    if fault.kind in ("fail", "rate429"):
+        req.prompt.discard()
     if fault.kind == "fail":
         return _error(500, "injected server error (qnext-sim fail_rate)", "InternalServerError")
     if fault.kind == "rate429":
@@ -258,7 +283,8 @@ async def _generate(request: web.Request, *, chat: bool) -> web.StreamResponse:
             "RateLimitError",
             headers={"Retry-After": "0"},
         )
-    plan, sample_key = state.plan(req)
+    async with state.turns:
+        plan, sample_key = state.plan(req)
     prefix = "chatcmpl-" if chat else "cmpl-"
     enc = ChunkEncoder(
         chat=chat,
@@ -274,12 +300,46 @@ async def _generate(request: web.Request, *, chat: bool) -> web.StreamResponse:
         stats.in_flight -= 1
     if outcome == "cancelled":
         stats.cancelled += 1
-    elif outcome == "ok" and not fault.injected_failure:
+    if outcome == "ok" and not fault.injected_failure:
         stats.completed += 1
         stats.completed_by_key[sample_key] += 1
-        stats.prompt_tokens += req.prompt_tokens
+        with contextlib.suppress(BadRequest):
+            stats.prompt_tokens += await _counted(req)
         stats.completion_tokens += plan.completion_tokens
+    else:
+        req.prompt.discard()
     return response
+
+
+async def _counted(req: ParsedRequest) -> int:
+    """The exact prompt token count; BadRequest (one line) if counting failed."""
+    try:
+        return await req.prompt.get()
+    except Exception as exc:  # a tokenizer failure: say so instead of a traceback
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        message = f"could not count the prompt's tokens: {type(exc).__name__}: {detail}"
+        raise BadRequest(message) from None
+
+
+class _Turns:
+    """`async with turns:` runs CPU-heavy request preparation one request at a time, each after
+    yielding to the event loop a few times, so that network events (and the arrival times of
+    requests in a burst) are handled between two requests' work, not after all of it."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()  # FIFO
+
+    async def __aenter__(self) -> None:
+        await self._lock.acquire()
+        try:
+            for _ in range(_TURN_YIELDS):
+                await asyncio.sleep(0)
+        except BaseException:
+            self._lock.release()
+            raise
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._lock.release()
 
 
 class _Admission:
@@ -307,9 +367,11 @@ class _Admission:
         self.state.slots.release()
 
 
-def _first_deadline(state: SimState, req: ParsedRequest, admitted: float) -> float:
+async def _first_deadline(state: SimState, req: ParsedRequest, admitted: float) -> float:
     c = state.config
-    return admitted + c.ttft + c.prefill_per_token * req.prompt_tokens
+    if c.prefill_per_token <= 0:
+        return admitted + c.ttft
+    return admitted + c.ttft + c.prefill_per_token * await _counted(req)
 
 
 async def _stream(
@@ -333,7 +395,8 @@ async def _stream(
         await resp.prepare(request)
         pending = enc.role() if req.chat else b""  # goes out with the first token, as in vLLM
         async with _Admission(state, arrived) as admitted:
-            deadline = _first_deadline(state, req, admitted)
+            deadline = await _first_deadline(state, req, admitted)
+            count_at = deadline + _COUNT_DELAY
             i = 0
             while i < n:
                 if i == at and fault.kind is not None:
@@ -369,11 +432,21 @@ async def _stream(
                 data = b"".join(batch)
                 if data:
                     await resp.write(data)
-        tail = enc.usage(req.prompt_tokens, plan.completion_tokens) if req.include_usage else b""
+                if now >= count_at:
+                    req.prompt.start()  # idempotent
+        tail = b""
+        if req.include_usage:
+            tail = enc.usage(await _counted(req), plan.completion_tokens)
         await resp.write(tail + DONE)
         await resp.write_eof()
     except _WRITE_ERRORS:
         return "cancelled", resp
+    except BadRequest as exc:  # counting failed after the answer had begun
+        with contextlib.suppress(*_WRITE_ERRORS):
+            error = {"error": {"message": str(exc), "type": exc.kind, "code": exc.status}}
+            await resp.write(f"data: {json.dumps(error)}\n\n".encode())
+            await resp.write_eof()
+        return "failed", resp
     return "ok", resp
 
 
@@ -387,8 +460,9 @@ async def _respond(
     arrived: float,
 ) -> tuple[str, web.StreamResponse]:
     loop = asyncio.get_running_loop()
+    req.prompt.start()
     async with _Admission(state, arrived) as admitted:
-        deadline = _first_deadline(state, req, admitted)
+        deadline = await _first_deadline(state, req, admitted)
         if fault.kind == "stall":
             deadline += state.config.stall_s
         for _ in range(max(0, plan.completion_tokens - 1)):
@@ -404,7 +478,11 @@ async def _respond(
         return "dropped", web.Response(status=500)
     if fault.kind == "malformed":
         return "ok", web.Response(status=200, body=MALFORMED[6:], content_type="application/json")
-    return "ok", web.json_response(enc.body(plan, req.prompt_tokens))
+    try:
+        prompt_tokens = await _counted(req)
+    except BadRequest as exc:
+        return "failed", _error(500, str(exc), "InternalServerError")
+    return "ok", web.json_response(enc.body(plan, prompt_tokens))
 
 
 def create_app(
@@ -414,7 +492,13 @@ def create_app(
 ) -> web.Application:
     """The aiohttp application; `oracle` (in-process mapping) overrides `config.oracle`."""
     app = web.Application(client_max_size=64 * 1024 * 1024)
-    app[STATE_KEY] = SimState(config, oracle=oracle, tokenizer=tokenizer)
+    state = SimState(config, oracle=oracle, tokenizer=tokenizer)
+    app[STATE_KEY] = state
+
+    async def close_work(_app: web.Application) -> None:
+        state.work.close()
+
+    app.on_cleanup.append(close_work)
     app.router.add_get("/health", _health)
     app.router.add_get("/v1/models", _models)
     app.router.add_post("/v1/chat/completions", _chat)

@@ -32,7 +32,7 @@ def test_process_runner_starts_serves_and_stops(tmp_path: Path) -> None:
     with run_in_process(config, oracle_file=oracle) as sim:
         proc = sim.process
         assert proc is not None and proc.poll() is None
-        assert "sk-hidden" not in " ".join(proc.args)  # the key travels in the environment
+        assert "sk-hidden" not in str(proc.args)  # the key travels in the environment
         assert sim.url.startswith("http://127.0.0.1:") and sim.url.endswith("/v1")
         r = httpx.post(
             sim.url + "/chat/completions",

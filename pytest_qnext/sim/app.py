@@ -48,8 +48,9 @@ _WRITE_ERRORS = (ConnectionError, OSError, RuntimeError)
 # loop iterations between two requests' preparation work: enough for aiohttp to take a new
 # request from the socket to its handler (which reads the arrival time first thing)
 _TURN_YIELDS = 3
-# a stream has its prompt counted this long after its first token (in a worker thread): by
-# then the first tokens of a burst of requests that arrived with it are out
+# a stream has its prompt counted this long after its first token (in a worker thread; at
+# half-way for shorter streams): by then the first tokens of a burst of requests that arrived
+# with it are out
 _COUNT_DELAY = 0.05
 
 
@@ -396,7 +397,7 @@ async def _stream(
         pending = enc.role() if req.chat else b""  # goes out with the first token, as in vLLM
         async with _Admission(state, arrived) as admitted:
             deadline = await _first_deadline(state, req, admitted)
-            count_at = deadline + _COUNT_DELAY
+            count_at = deadline + min(_COUNT_DELAY, 0.5 * (n - 1) * state.gap())
             i = 0
             while i < n:
                 if i == at and fault.kind is not None:

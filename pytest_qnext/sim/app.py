@@ -27,7 +27,6 @@ import secrets
 import time
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -35,10 +34,11 @@ from aiohttp import web
 from pytest_qnext.sim.chunks import DONE, MALFORMED, ChunkEncoder
 from pytest_qnext.sim.config import SimConfig
 from pytest_qnext.sim.counting import TokenWork
-from pytest_qnext.sim.faults import FAULT_KINDS, Fault, decide_fault
+from pytest_qnext.sim.faults import Fault, decide_fault
 from pytest_qnext.sim.generation import GenerationPlan, plan_generation
 from pytest_qnext.sim.policy import REASONING_TEXT, AnswerPolicy, OracleEntry, load_oracle
 from pytest_qnext.sim.requests import BadRequest, ParsedRequest, check_context, parse_request
+from pytest_qnext.sim.stats import Stats
 from pytest_qnext.tokenizer import TokenCounter, load_tokenizer
 
 __all__ = ["SimState", "Stats", "create_app"]
@@ -52,49 +52,6 @@ _TURN_YIELDS = 3
 # half-way for shorter streams): by then the first tokens of a burst of requests that arrived
 # with it are out
 _COUNT_DELAY = 0.05
-
-
-@dataclass
-class Stats:
-    received: int = 0
-    completed: int = 0
-    failed_injected: int = 0
-    cancelled: int = 0
-    rejected: int = 0  # 4xx for bad requests
-    in_flight: int = 0
-    max_running: int = 0
-    lag_sum: float = 0.0  # how late stream writes went out versus their deadlines (seconds)
-    lag_max: float = 0.0
-    lag_count: int = 0
-    first_lag_sum: float = 0.0  # the same for the first token of each stream
-    first_lag_max: float = 0.0
-    first_lag_count: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    faults: Counter[str] = field(default_factory=Counter)
-    completed_by_key: Counter[str] = field(default_factory=Counter)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "received": self.received,
-            "completed": self.completed,
-            "failed_injected": self.failed_injected,
-            "cancelled": self.cancelled,
-            "rejected": self.rejected,
-            "in_flight": self.in_flight,
-            "max_running": self.max_running,
-            "write_lag_mean_ms": 1000.0 * self.lag_sum / self.lag_count if self.lag_count else 0.0,
-            "write_lag_max_ms": 1000.0 * self.lag_max,
-            "writes": self.lag_count,
-            "first_token_lag_mean_ms": (
-                1000.0 * self.first_lag_sum / self.first_lag_count if self.first_lag_count else 0.0
-            ),
-            "first_token_lag_max_ms": 1000.0 * self.first_lag_max,
-            "prompt_tokens": self.prompt_tokens,
-            "completion_tokens": self.completion_tokens,
-            "faults": {kind: self.faults.get(kind, 0) for kind in FAULT_KINDS},
-            "completed_by_key": dict(self.completed_by_key),
-        }
 
 
 def _pick_filler(tok: TokenCounter) -> str:

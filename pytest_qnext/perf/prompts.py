@@ -228,6 +228,12 @@ class PromptBuilder:
             new_texts = self._decode_many(changed)
             for k, text, enc in zip(off, new_texts, self._encode_many(new_texts), strict=False):
                 texts[k], encoded[k], counts[k] = text, enc, overhead + len(enc)
+        # Content that starts or ends with whitespace can merge with the template's own tokens
+        # (e.g. "user\n" + "   ..."), so "overhead + content tokens" is not exact there: fit
+        # those few prompts against the full chat template instead.
+        for k, text in enumerate(texts):
+            if text[:1].isspace() or text[-1:].isspace():
+                texts[k], counts[k] = self._fit_chat(text, targets[k], rng, None)
         return texts, counts
 
     def _fast_overhead(self, text: str) -> int | None:

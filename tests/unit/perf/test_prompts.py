@@ -40,6 +40,27 @@ def test_random_chat_prompts_hit_the_target_with_the_template(qwen3: tuple[Any, 
         assert _template_length(hf, r.body["messages"]) == r.expected_prompt_tokens
 
 
+def test_content_with_edge_whitespace_is_fitted_against_the_full_template(
+    qwen3: tuple[Any, Any],
+) -> None:
+    """The batched fast path counts template overhead + content tokens; content that starts or
+    ends with whitespace merges with the template's own tokens ("user\\n" + "   ..."), where that
+    sum is off by one. Such prompts must still land on the target exactly."""
+    import random
+
+    counter, hf = qwen3
+    builder = PromptBuilder(
+        PerfSettings(min_prompt_length=64, max_prompt_length=64), "chat", counter, hf
+    )
+    overhead = builder._fast_overhead("hello world")
+    assert overhead is not None
+    texts = ["            \n leading spaces " + "word " * 50, "\n\n" + "word " * 50]
+    fitted, counts = builder._fit_many(texts, [64, 64], random.Random(0), overhead)
+    for text, count in zip(fitted, counts, strict=True):
+        assert count == 64
+        assert _template_length(hf, [{"role": "user", "content": text}]) == 64
+
+
 def test_template_kwargs_are_accounted_for(qwen3: tuple[Any, Any]) -> None:
     counter, hf = qwen3
     kwargs = {"enable_thinking": False}

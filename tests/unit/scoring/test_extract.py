@@ -104,3 +104,26 @@ def test_no_capital_letters_means_unparsed(text: str) -> None:
     if any(c.isupper() for c in unicodedata.normalize("NFKC", text)):
         return
     assert extract_letter(text) is None
+
+
+def _tiger_lab_official(text: str) -> str | None:
+    """TIGER-Lab's MMLU-Pro runner regexes, verbatim semantics (quadratic on long texts)."""
+    import re
+
+    for pattern in (r"answer is \(?([A-J])\)?", r".*[aA]nswer:\s*([A-J])"):
+        match = re.search(pattern, text)
+        if match:
+            return match.group(1)
+    match = re.search(r"\b[A-J]\b(?!.*\b[A-J]\b)", text, re.DOTALL)
+    return match.group(0) if match else None
+
+
+_TIGER_PIECES = ["Answer:", "answer:", "answer is (", "answer is ", ")", "A", "B", "J", "K",
+                 "x", "Ab", " ", "\n", "The"]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_TIGER_PIECES), max_size=14).map("".join))
+def test_tiger_lab_mode_equals_the_official_regexes(text: str) -> None:
+    from pytest_qnext.scoring.extract import extract_letter_tiger_lab
+
+    assert extract_letter_tiger_lab(text) == _tiger_lab_official(text)

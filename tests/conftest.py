@@ -10,7 +10,19 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+# Import the HTTP stacks before any pytester in-process run: pytester restores sys.modules after
+# each inline run, and a library first imported inside one would be imported again afterwards
+# with new exception classes (httpx then fails to map httpcore's errors in later tests).
+import aiohttp  # noqa: F401
+import httpcore  # noqa: F401
+import httpx
 import pytest
+
+import pytest_qnext.client
+import pytest_qnext.perf.sender
+import pytest_qnext.sim  # noqa: F401
+
+httpx.Client().close()  # builds httpx's transport and exception map now
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

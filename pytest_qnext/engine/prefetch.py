@@ -22,7 +22,7 @@ from typing import Any
 
 from pytest_qnext.engine.cache import Answer, ResponseCache
 
-__all__ = ["Fetch", "Job", "PrefetchStopped", "Prefetcher", "Progress"]
+__all__ = ["Fetch", "Job", "PrefetchStopped", "Prefetcher", "Progress", "wait_for_answer"]
 
 Fetch = Callable[["Job"], Awaitable[Answer]]
 OpenFetch = Callable[[], contextlib.AbstractAsyncContextManager[Fetch]]
@@ -71,6 +71,27 @@ class Progress:
         )
 
 
+def wait_for_answer(
+    future: concurrent.futures.Future[Answer],
+    job: Job,
+    timeout: float | None,
+    on_wait: Callable[[], None] | None,
+) -> Answer:
+    """Block on `future`, calling `on_wait` about once a second; a cancelled future (the
+    prefetcher stopped) raises PrefetchStopped. Shared by the thread and process prefetchers."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        try:
+            return future.result(timeout=1.0)
+        except concurrent.futures.TimeoutError:
+            if deadline is not None and time.monotonic() > deadline:
+                raise
+            if on_wait is not None:
+                on_wait()
+        except concurrent.futures.CancelledError:
+            raise PrefetchStopped(f"{job.key}: answer not generated (stopped)") from None
+
+
 class Prefetcher:
     """Generates answers for `jobs` in order on a background event loop."""
 
@@ -115,26 +136,18 @@ class Prefetcher:
         if self._thread is not None:
             return
         self._started_at = time.perf_counter()
-        self._thread = threading.Thread(target=self._thread_main, name="qnext-prefetch",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._thread_main, name="qnext-prefetch", daemon=True
+        )
         self._thread.start()
         self._ready.wait(10.0)
 
-    def get(self, job: Job, timeout: float | None = None,
-            on_wait: Callable[[], None] | None = None) -> Answer:
+    def get(
+        self, job: Job, timeout: float | None = None, on_wait: Callable[[], None] | None = None
+    ) -> Answer:
         """Block until `job`'s answer is there; `on_wait` is called about once a second."""
         future = self.submit(job)
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            try:
-                return future.result(timeout=1.0)
-            except concurrent.futures.TimeoutError:
-                if deadline is not None and time.monotonic() > deadline:
-                    raise
-                if on_wait is not None:
-                    on_wait()
-            except concurrent.futures.CancelledError:
-                raise PrefetchStopped(f"{job.key}: answer not generated (stopped)") from None
+        return wait_for_answer(future, job, timeout, on_wait)
 
     def submit(self, job: Job) -> concurrent.futures.Future[Answer]:
         """The future of `job`'s answer; marks it as the item now running (lookahead) and asks
@@ -155,8 +168,15 @@ class Prefetcher:
             elapsed = time.perf_counter() - (self._first_request or self._started_at)
             asked = self._asked
             rate = asked / elapsed if asked and elapsed > 0 else 0.0
-            return Progress(self._done, len(self.jobs), self._cached, self._errors,
-                            self._in_flight, rate, time.perf_counter() - self._started_at)
+            return Progress(
+                self._done,
+                len(self.jobs),
+                self._cached,
+                self._errors,
+                self._in_flight,
+                rate,
+                time.perf_counter() - self._started_at,
+            )
 
     def stop(self, timeout: float = 5.0) -> None:
         """Cancel what is in flight, close the client and join the thread."""
@@ -270,8 +290,9 @@ class Prefetcher:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _ask(self, job: Job, future: concurrent.futures.Future[Answer],
-                   release: bool = True) -> None:
+    async def _ask(
+        self, job: Job, future: concurrent.futures.Future[Answer], release: bool = True
+    ) -> None:
         with self._lock:
             self._in_flight += 1
             if not self._first_request:

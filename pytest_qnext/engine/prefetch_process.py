@@ -28,8 +28,8 @@ from pytest_qnext.engine.prefetch import (
     Job,
     OpenFetch,
     Prefetcher,
-    PrefetchStopped,
     Progress,
+    wait_for_answer,
 )
 
 __all__ = ["ClientSpec", "ProcessPrefetcher", "client_fetch", "discard_warm", "warm_up"]
@@ -62,9 +62,13 @@ def client_fetch(spec: ClientSpec) -> OpenFetch:
         from pytest_qnext.client import OpenAIClient
 
         async with OpenAIClient(
-            list(spec.urls), api_key=spec.api_key, model=spec.model,
+            list(spec.urls),
+            api_key=spec.api_key,
+            model=spec.model,
             api="completions" if spec.api == "completions" else "chat",
-            timeout=spec.timeout, retries=spec.retries, max_connections=spec.max_connections,
+            timeout=spec.timeout,
+            retries=spec.retries,
+            max_connections=spec.max_connections,
         ) as client:
 
             async def fetch(job: Job) -> Answer:
@@ -75,10 +79,13 @@ def client_fetch(spec: ClientSpec) -> OpenFetch:
                 else:
                     record = await client.chat(list(job.messages), stream=spec.stream, **spec.gen)
                 return Answer(
-                    content=record.content or "", reasoning=record.reasoning or "",
-                    finish_reason=record.finish_reason, usage=record.usage,
+                    content=record.content or "",
+                    reasoning=record.reasoning or "",
+                    finish_reason=record.finish_reason,
+                    usage=record.usage,
                     latency=record.latency if record.end_time else None,
-                    error_kind=record.error_kind, error=record.error,
+                    error_kind=record.error_kind,
+                    error=record.error,
                 )
 
             yield fetch
@@ -181,13 +188,24 @@ def discard_warm() -> None:
 class ProcessPrefetcher:
     """`Prefetcher`'s API with the work done in a child process (see the module docstring)."""
 
-    def __init__(self, jobs: Sequence[Job], spec: ClientSpec, *, batch_size: int,
-                 lookahead: int | None = None, cache_dir: Path | None = None,
-                 refresh: bool = False) -> None:
+    def __init__(
+        self,
+        jobs: Sequence[Job],
+        spec: ClientSpec,
+        *,
+        batch_size: int,
+        lookahead: int | None = None,
+        cache_dir: Path | None = None,
+        refresh: bool = False,
+    ) -> None:
         self.jobs = list(jobs)
         self._spec = spec
-        self._options = {"batch_size": batch_size, "lookahead": lookahead,
-                         "cache_dir": cache_dir, "refresh": refresh}
+        self._options = {
+            "batch_size": batch_size,
+            "lookahead": lookahead,
+            "cache_dir": cache_dir,
+            "refresh": refresh,
+        }
         self._index = {job.key: i for i, job in enumerate(self.jobs)}
         self._futures: dict[str, concurrent.futures.Future[Answer]] = {
             job.key: concurrent.futures.Future() for job in self.jobs
@@ -207,8 +225,9 @@ class ProcessPrefetcher:
         self._started_at = time.perf_counter()
         self._proc, self._conn = _take_warm() or _spawn()
         self._conn.send(("start", self.jobs, self._spec, self._options))
-        self._reader = threading.Thread(target=self._read, name="qnext-prefetch-reader",
-                                        daemon=True)
+        self._reader = threading.Thread(
+            target=self._read, name="qnext-prefetch-reader", daemon=True
+        )
         self._reader.start()
 
     def _read(self) -> None:
@@ -239,8 +258,9 @@ class ProcessPrefetcher:
             with contextlib.suppress(OSError, ValueError):
                 self._conn.send(message)
 
-    def get(self, job: Job, timeout: float | None = None,
-            on_wait: Callable[[], None] | None = None) -> Answer:
+    def get(
+        self, job: Job, timeout: float | None = None, on_wait: Callable[[], None] | None = None
+    ) -> Answer:
         self.start()
         future = self._futures.get(job.key)
         index = self._index.get(job.key)
@@ -251,25 +271,16 @@ class ProcessPrefetcher:
         elif index is not None and index > self._sent:
             self._sent = index
             self._send(("pos", job.key))
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            try:
-                return future.result(timeout=1.0)
-            except concurrent.futures.TimeoutError:
-                if deadline is not None and time.monotonic() > deadline:
-                    raise
-                if on_wait is not None:
-                    on_wait()
-            except concurrent.futures.CancelledError:
-                raise PrefetchStopped(f"{job.key}: answer not generated (stopped)") from None
+        return wait_for_answer(future, job, timeout, on_wait)
 
     def progress(self) -> Progress:
         with self._lock:
             elapsed = time.perf_counter() - self._started_at
             asked = self._done - self._cached
             rate = asked / elapsed if asked and elapsed > 0 else 0.0
-            return Progress(self._done, len(self.jobs), self._cached, self._errors,
-                            -1, rate, elapsed)
+            return Progress(
+                self._done, len(self.jobs), self._cached, self._errors, -1, rate, elapsed
+            )
 
     def stop(self, timeout: float = 5.0) -> None:
         if self._proc is None or self._closed:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_qnext.engine.cache import Answer
@@ -35,6 +35,7 @@ class Verdict:
     reasoning: str
     extracted: str | None
     explanation: str
+    details: Mapping[str, Any] = field(default_factory=dict)  # extra row fields (Score.details)
 
 
 def _strip_think(content: str) -> tuple[str, bool]:
@@ -99,6 +100,7 @@ def decide(spec: EvalSpec, sample: Sample, answer: Answer) -> Verdict:
         reasoning=reasoning,
         extracted=score.extracted,
         explanation=score.explanation,
+        details=score.details,
     )
 
 

@@ -292,6 +292,5 @@ class CapabilitySession:
             explanation=verdict.explanation,
             cached=answer.cached,
         )
-        if entry.spec.details is not None and verdict.outcome in ("pass", "fail", "unparsed"):
-            row.update(entry.spec.details(sample, verdict.prediction))
+        row.update(verdict.details)
         return row

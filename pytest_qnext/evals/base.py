@@ -55,6 +55,9 @@ class Score:
     metrics: Mapping[str, tuple[float, float]]
     extracted: str | None = None  # the answer the scorer read from the response
     explanation: str = ""  # one line for failure messages (e.g. failed instruction ids)
+    # extra JSON-able fields for the sample's report row (e.g. IFEval's per-instruction verdicts
+    # for the per-instruction-type breakdown)
+    details: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -93,9 +96,6 @@ class EvalSpec:
     # oracle(sample, correct) -> a response text this scorer grades pass (correct=True) or fail;
     # used by the simulator's oracle policy. None: the simulator echoes.
     oracle: Callable[[Sample, bool], str] | None = None
-    # details(sample, text) -> extra JSON-able fields for the sample's report row (e.g. IFEval's
-    # per-instruction verdicts for the per-instruction-type breakdown); only for scored rows
-    details: Callable[[Sample, str], Mapping[str, Any]] | None = None
     hub_id: str = ""
     description: str = ""
     data_files: tuple[Path, ...] = ()  # files whose content goes into the fingerprint

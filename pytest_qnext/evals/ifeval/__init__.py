@@ -6,10 +6,7 @@ metrics counted over all instructions (micro). See README.md in this folder.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from pytest_qnext.evals.base import EvalSpec, Sample
+from pytest_qnext.evals.base import EvalSpec
 from pytest_qnext.evals.ifeval.checkers import (
     INSTRUCTION_IDS,
     InstructionError,
@@ -34,11 +31,6 @@ __all__ = [
 ]
 
 
-def _details(sample: Sample, text: str) -> Mapping[str, Any]:
-    """Per-instruction verdicts [id, strict, loose] for the report's instruction breakdown."""
-    return {"inst_verdicts": [list(v) for v in instruction_verdicts(sample, text)]}
-
-
 SPEC = EvalSpec(
     name="ifeval",
     task_type="instruction_following",
@@ -49,7 +41,6 @@ SPEC = EvalSpec(
     score=score,
     metrics=METRICS,
     oracle=None,
-    details=_details,
     hub_id=HUB_ID,
     description="IFEval: verifiable instructions, Google reference checker (strict and loose)",
 )

@@ -130,4 +130,5 @@ def score(sample: Sample, response: str) -> Score:
             "inst_level_loose": (float(loose_ok), float(n)),
         },
         explanation=explanation,
+        details={"inst_verdicts": [list(v) for v in verdicts]},
     )

@@ -192,3 +192,20 @@ def test_failure_message_is_compact() -> None:
     text = failure_message("general_mcq/1", row)
     assert text.startswith("general_mcq/1: fail — target 'B', extracted 'C'")
     assert len(text) < 800 and "ANSWER: C" in text and "Traceback" not in text
+
+
+def test_scorer_details_reach_the_verdict_once(shared_data: Path) -> None:
+    """IFEval's per-instruction verdicts come with its Score (no second scoring pass) and land
+    in the verdict for the report row; truncated answers carry none."""
+    from pytest_qnext.evals.base import LoadContext
+    from pytest_qnext.evals.ifeval import SPEC, configure_nltk
+
+    configure_nltk(str(shared_data / "nltk_data"))
+    sample = SPEC.load(LoadContext(shared_data, {}))[0]
+    text = "a short answer"
+    verdict = decide(SPEC, sample, Answer(content=text, finish_reason="stop"))
+    expected = [list(v) for v in SPEC.score(sample, text).details["inst_verdicts"]]
+    assert verdict.details == {"inst_verdicts": expected}
+    assert [v[0] for v in expected] == list(sample.metadata["instruction_id_list"])
+    truncated = decide(SPEC, sample, Answer(content=text, finish_reason="length"))
+    assert truncated.outcome == "truncated" and truncated.details == {}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,13 +81,6 @@ class TargetRunner:
 
     def stop(self) -> None:
         self._stack.close()
-
-    @contextlib.contextmanager
-    def running(self, oracle_file: Path | None = None) -> Iterator[tuple[str, ...]]:
-        try:
-            yield self.start(oracle_file)
-        finally:
-            self.stop()
 
 
 def preflight(settings: Settings, urls: tuple[str, ...]) -> ResolvedTarget:

@@ -15,7 +15,7 @@ import concurrent.futures
 import contextlib
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -319,13 +319,3 @@ class Prefetcher:
                 self._errors += 1
         if not future.done():
             future.set_result(answer)
-
-
-@contextlib.asynccontextmanager
-async def no_fetch() -> AsyncIterator[Fetch]:
-    """A fetcher that fails every request (used when there is no server)."""
-
-    async def fetch(job: Job) -> Answer:
-        raise RuntimeError(f"{job.key}: no server to ask")
-
-    yield fetch

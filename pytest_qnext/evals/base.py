@@ -98,4 +98,3 @@ class EvalSpec:
     oracle: Callable[[Sample, bool], str] | None = None
     hub_id: str = ""
     description: str = ""
-    data_files: tuple[Path, ...] = ()  # files whose content goes into the fingerprint

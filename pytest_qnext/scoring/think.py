@@ -29,7 +29,7 @@ _CLOSE = re.compile(r"</think>", re.IGNORECASE)
 
 def strip_think(text: str) -> tuple[str, bool]:
     """(text without thinking, unterminated) — see the module docstring for the rules."""
-    if "<" not in text or (_OPEN.search(text) is None and _CLOSE.search(text) is None):
+    if _OPEN.search(text) is None and _CLOSE.search(text) is None:
         return text, False
     without_blocks = _BLOCK.sub("", text)
     closes = list(_CLOSE.finditer(without_blocks))

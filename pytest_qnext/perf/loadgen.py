@@ -20,8 +20,8 @@ import random
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
+from pytest_qnext.aioloop import new_loop
 from pytest_qnext.client import RequestRecord
 from pytest_qnext.perf.prompts import PerfRequest
 from pytest_qnext.perf.sender import StreamSender
@@ -200,6 +200,13 @@ def run_point(
     rate: float | None = None,
     seed: int = 0,
 ) -> PointRun:
-    """Run one sweep point in a fresh event loop (blocking) and return what was measured."""
-    result: Any = asyncio.run(_run(target, requests, warmup, parallel, rate, seed))
-    return result  # type: ignore[no-any-return]
+    """Run one sweep point in a fresh event loop (blocking) and return what was measured.
+
+    The loop waits with microsecond precision (aioloop.py): open-loop arrivals go out when they
+    are due, and the lag probe does not read epoll's millisecond rounding as loop lag."""
+    loop = new_loop()
+    try:
+        return loop.run_until_complete(_run(target, requests, warmup, parallel, rate, seed))
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()

@@ -16,10 +16,10 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from aiohttp import web
-
+from pytest_qnext.aioloop import new_loop
 from pytest_qnext.sim.app import create_app
 from pytest_qnext.sim.config import KEYS, SimConfig, add_cli_arguments, from_mapping, parse_spec
+from pytest_qnext.sim.listen import listen
 from pytest_qnext.sim.policy import OracleError
 from pytest_qnext.sim.runner import API_KEY_ENV, PARENT_ENV
 from pytest_qnext.tokenizer import TokenizerError
@@ -43,17 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def _serve(config: SimConfig) -> None:
-    app = create_app(config)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
-    await runner.setup()
-    site = web.TCPSite(runner, config.host, config.port, backlog=1024)
-    await site.start()
+    listener = await listen(create_app(config), config.host, config.port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     watcher = asyncio.ensure_future(_watch_parent(stop))
-    host, port = runner.addresses[0][:2]
+    host, port = listener.host, listener.port
     # Everything loaded so far (tokenizer, imports) lives as long as the server: keep it out of
     # the cyclic GC, whose full passes over it paused the event loop for tens of milliseconds.
     gc.collect()
@@ -63,7 +59,7 @@ async def _serve(config: SimConfig) -> None:
         await stop.wait()
     finally:
         watcher.cancel()
-        await runner.cleanup()
+        await listener.close()
 
 
 async def _watch_parent(stop: asyncio.Event) -> None:
@@ -91,7 +87,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = from_mapping(explicit, base)  # explicit flags win over --spec
         if not config.api_key and os.environ.get(API_KEY_ENV):
             config = dataclasses.replace(config, api_key=os.environ[API_KEY_ENV])
-        asyncio.run(_serve(config))
+        loop = new_loop()
+        try:
+            loop.run_until_complete(_serve(config))
+        finally:
+            loop.close()
     except (ValueError, OracleError, TokenizerError) as exc:
         print(f"qnext-sim: error: {exc}", file=sys.stderr)
         return 2

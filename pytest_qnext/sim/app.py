@@ -3,8 +3,10 @@
 Latency model, per request: the request waits for one of `max_num_seqs` slots (FIFO); from
 admission the first token is due after `ttft + prefill_per_token * prompt_tokens`, and each
 further token `itl * (1 + batch_slowdown * (running - 1))` after the previous one's deadline.
-Deadlines are absolute (`loop.time()`), so oversleeping never accumulates drift; when the loop
-falls behind, every token already due goes out in one write.
+Deadlines are absolute (`loop.time()`, counted from when the request's bytes arrived: see
+listen.py), so oversleeping never accumulates drift; no write goes out before its deadline
+(the loop waits with sub-millisecond precision, aioloop.py); when the loop falls behind, every
+token already due goes out in one write.
 
 Streams look like vLLM's: response headers at once; at the first token's deadline the
 role-only chunk followed by the first token's chunk (vLLM sends both on its first iteration);
@@ -36,6 +38,7 @@ from pytest_qnext.sim.config import SimConfig
 from pytest_qnext.sim.counting import TokenWork
 from pytest_qnext.sim.faults import Fault, decide_fault
 from pytest_qnext.sim.generation import GenerationPlan, plan_generation
+from pytest_qnext.sim.listen import ARRIVED, stamp_arrival
 from pytest_qnext.sim.policy import REASONING_TEXT, AnswerPolicy, OracleEntry, load_oracle
 from pytest_qnext.sim.requests import BadRequest, ParsedRequest, check_context, parse_request
 from pytest_qnext.sim.stats import Stats
@@ -45,8 +48,8 @@ __all__ = ["SimState", "Stats", "create_app"]
 
 STATE_KEY: web.AppKey[SimState] = web.AppKey("qnext_sim_state")
 _WRITE_ERRORS = (ConnectionError, OSError, RuntimeError)
-# loop iterations between two requests' preparation work: enough for aiohttp to take a new
-# request from the socket to its handler (which reads the arrival time first thing)
+# loop iterations between two requests' preparation work: enough for aiohttp to read the
+# requests that came in meanwhile (their arrival times are taken at the poll, listen.py)
 _TURN_YIELDS = 3
 # a stream has its prompt counted this long after its first token (in a worker thread; at
 # half-way for shorter streams): by then the first tokens of a burst of requests that arrived
@@ -200,12 +203,10 @@ async def _completions(request: web.Request) -> web.StreamResponse:
 
 
 async def _generate(request: web.Request, *, chat: bool) -> web.StreamResponse:
-    arrived = asyncio.get_running_loop().time()
+    arrived: float = request[ARRIVED]  # when its bytes came in (listen.py)
     # The CPU work of a request (chat template, echo tokens, plan) runs in turns (`_Turns`):
-    # when a burst of requests arrives, every handler takes its arrival time before the burst's
-    # work is done, so TTFT deadlines count from when a request arrived, not from when the
-    # loop got to it.
-    await asyncio.sleep(0)
+    # when a burst of requests arrives, the loop keeps reading the burst's other requests
+    # between two requests' work.
     state = request.app[STATE_KEY]
     if (denied := _check_auth(request, state)) is not None:
         return denied
@@ -325,12 +326,6 @@ class _Admission:
         self.state.slots.release()
 
 
-# asyncio's timers wake late: epoll rounds the wait up to a whole millisecond and the wake-up
-# itself takes a little. Sleeping this much less keeps writes centred on their deadlines (the
-# measured lateness is still reported in /sim/stats).
-TIMER_SLACK = 0.0005
-
-
 async def _first_deadline(state: SimState, req: ParsedRequest, admitted: float) -> float:
     c = state.config
     if c.prefill_per_token <= 0:
@@ -370,7 +365,7 @@ async def _stream(
                         return "dropped", resp
                     if fault.kind == "stall":
                         deadline += state.config.stall_s
-                delay = deadline - loop.time() - TIMER_SLACK
+                delay = deadline - loop.time()
                 if delay > 0:
                     await asyncio.sleep(delay)
                 now = loop.time()
@@ -455,7 +450,7 @@ def create_app(
     tokenizer: TokenCounter | None = None,
 ) -> web.Application:
     """The aiohttp application; `oracle` (in-process mapping) overrides `config.oracle`."""
-    app = web.Application(client_max_size=64 * 1024 * 1024)
+    app = web.Application(client_max_size=64 * 1024 * 1024, middlewares=[stamp_arrival])
     state = SimState(config, oracle=oracle, tokenizer=tokenizer)
     app[STATE_KEY] = state
 

@@ -23,10 +23,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from aiohttp import web
-
+from pytest_qnext.aioloop import new_loop
 from pytest_qnext.sim.app import create_app
 from pytest_qnext.sim.config import SimConfig, config_to_argv
+from pytest_qnext.sim.listen import Listener, listen
 from pytest_qnext.sim.policy import OracleEntry
 
 __all__ = [
@@ -99,21 +99,17 @@ def _serve_in_thread(
     config: SimConfig, oracle: Mapping[str, OracleEntry | Mapping[str, Any]] | None
 ) -> SimServer:
     app = create_app(config, oracle=oracle)  # raise config/oracle errors in the caller
-    loop = asyncio.new_event_loop()
+    loop = new_loop()
     started = threading.Event()
     box: dict[str, Any] = {}
 
-    async def start() -> web.AppRunner:
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
-        await runner.setup()
-        site = web.TCPSite(runner, config.host, config.port, backlog=1024)
-        await site.start()
-        return runner
+    async def start() -> Listener:
+        return await listen(app, config.host, config.port)
 
     def main() -> None:
         asyncio.set_event_loop(loop)
         try:
-            box["runner"] = loop.run_until_complete(start())
+            box["listener"] = loop.run_until_complete(start())
         except BaseException as exc:  # report to the starting thread
             box["error"] = exc
             started.set()
@@ -121,7 +117,7 @@ def _serve_in_thread(
             return
         started.set()
         loop.run_forever()
-        loop.run_until_complete(box["runner"].cleanup())
+        loop.run_until_complete(box["listener"].close())
         loop.close()
 
     thread = threading.Thread(target=main, name="qnext-sim", daemon=True)
@@ -130,9 +126,9 @@ def _serve_in_thread(
     if "error" in box:
         exc = box["error"]
         raise SimStartError(f"simulator failed to start on {config.host}:{config.port}: {exc}")
-    if "runner" not in box:
+    if "listener" not in box:
         raise SimStartError("simulator did not start within 60 s")
-    host, port = box["runner"].addresses[0][:2]
+    host, port = box["listener"].host, box["listener"].port
 
     def stopper() -> None:
         loop.call_soon_threadsafe(loop.stop)

@@ -161,6 +161,11 @@ class HFTokenCounter:
         self.name = name
 
     @property
+    def hf(self) -> Any:
+        """The wrapped `transformers` tokenizer."""
+        return self._tok
+
+    @property
     def vocab_size(self) -> int:
         return len(self._tok)
 

@@ -120,7 +120,7 @@ class TokenWork:
 
     def __init__(self, tokenizer: TokenCounter, *, offload: bool = True) -> None:
         self.tokenizer = tokenizer
-        raw = getattr(tokenizer, "_tok", None) if isinstance(tokenizer, HFTokenCounter) else None
+        raw = tokenizer.hf if isinstance(tokenizer, HFTokenCounter) else None
         raw = raw if offload else None
         # offload only where the template can be rendered apart from the encode
         self._raw: Any = raw if callable(getattr(raw, "apply_chat_template", None)) else None

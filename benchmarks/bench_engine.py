@@ -52,8 +52,12 @@ class _Timer:
 def write_dataset(path: Path, samples: int) -> None:
     with path.open("w", encoding="utf-8") as fh:
         for i in range(samples):
-            row = {"id": f"s{i}", "question": f"Which number follows {i}?",
-                   "choices": [str(i + 1), str(i + 2), str(i - 1), str(i * 2)], "answer": "A"}
+            row = {
+                "id": f"s{i}",
+                "question": f"Which number follows {i}?",
+                "choices": [str(i + 1), str(i + 2), str(i - 1), str(i * 2)],
+                "answer": "A",
+            }
             fh.write(json.dumps(row) + "\n")
 
 
@@ -72,13 +76,23 @@ def main(argv: list[str] | None = None) -> int:
         code = pytest.main(
             [
                 str(HERE / "test_capability.py"),
-                "-qq", "-p", "no:cacheprovider", "-m", "capability",
-                "--qnext-sim", spec,
-                "--qnext-datasets", "general_mcq",
-                "--qnext-dataset-args", json.dumps({"general_mcq": {"local_path": str(data)}}),
-                "--qnext-batch-size", str(args.batch),
-                "--qnext-cache", "off",
-                "--qnext-report-dir", str(Path(tmp) / "report"),
+                "-qq",
+                "-p",
+                "no:cacheprovider",
+                "-m",
+                "capability",
+                "--qnext-sim",
+                spec,
+                "--qnext-datasets",
+                "general_mcq",
+                "--qnext-dataset-args",
+                json.dumps({"general_mcq": {"local_path": str(data)}}),
+                "--qnext-batch-size",
+                str(args.batch),
+                "--qnext-cache",
+                "off",
+                "--qnext-report-dir",
+                str(Path(tmp) / "report"),
             ],
             plugins=[timer],
         )

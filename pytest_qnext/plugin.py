@@ -141,10 +141,7 @@ def _oracle_file(config: pytest.Config) -> Path | None:
 
 def _contiguous_dist(config: pytest.Config) -> bool:
     """Whether xdist uses our contiguous scheduler (so workers know their items in advance)."""
-    return bool(
-        _state(config).settings.capability.datasets
-        and config.getvalue("dist") == "load"
-    )
+    return bool(_state(config).settings.capability.datasets and config.getvalue("dist") == "load")
 
 
 @pytest.hookimpl(optionalhook=True)

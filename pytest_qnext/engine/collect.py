@@ -52,8 +52,11 @@ def apply_limit(samples: Sequence[Sample], limit: float | None) -> list[Sample]:
 def _content_hash(samples: Sequence[Sample]) -> str:
     digest = hashlib.sha256()
     for s in samples:
-        blob = json.dumps([s.id, s.subset, s.input, s.target, list(s.choices)],
-                          ensure_ascii=False, separators=(",", ":"))
+        blob = json.dumps(
+            [s.id, s.subset, s.input, s.target, list(s.choices)],
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
         digest.update(blob.encode("utf-8"))
         digest.update(b"\n")
     return digest.hexdigest()[:16]

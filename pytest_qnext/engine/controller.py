@@ -94,8 +94,11 @@ class CapabilityReport:
 
             try:
                 self.comparison = compare(
-                    summary, rows, self.settings.baseline,
-                    max_drop=self.settings.max_drop, force=self.settings.baseline_force,
+                    summary,
+                    rows,
+                    self.settings.baseline,
+                    max_drop=self.settings.max_drop,
+                    force=self.settings.baseline_force,
                 )
             except BaselineError as exc:
                 self.problems.append(f"--qnext-baseline: {exc}")

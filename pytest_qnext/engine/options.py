@@ -228,8 +228,11 @@ def _json_object(flag: str, value: object) -> dict[str, Any]:
     try:
         parsed = json.loads(str(value))
     except json.JSONDecodeError as exc:
-        raise usage_error(flag, f"not valid JSON ({exc.msg} at char {exc.pos}); "
-                          "give a JSON object like '{\"key\": value}'") from None
+        raise usage_error(
+            flag,
+            f"not valid JSON ({exc.msg} at char {exc.pos}); "
+            "give a JSON object like '{\"key\": value}'",
+        ) from None
     if not isinstance(parsed, dict):
         raise usage_error(flag, f"expected a JSON object, got {type(parsed).__name__}")
     return parsed
@@ -243,8 +246,10 @@ def parse_limit(value: object) -> float | None:
     try:
         number = float(text)
     except ValueError:
-        raise usage_error("--qnext-limit", f"{text!r} is not a number; give a count like 100 "
-                          "or a fraction like 0.1") from None
+        raise usage_error(
+            "--qnext-limit",
+            f"{text!r} is not a number; give a count like 100 or a fraction like 0.1",
+        ) from None
     if 0 < number < 1:
         return number
     if number >= 1 and number == int(number):
@@ -324,24 +329,26 @@ def from_config(config: pytest.Config) -> CapabilitySettings:
         limit=parse_limit(resolve(config, "--qnext-limit", env=("QNEXT_LIMIT",))),
         gen_config=_json_object("--qnext-gen-config", resolve(config, "--qnext-gen-config")),
         batch_size=parse_int(
-            "--qnext-batch-size", resolve(config, "--qnext-batch-size", default=DEFAULT_BATCH),
+            "--qnext-batch-size",
+            resolve(config, "--qnext-batch-size", default=DEFAULT_BATCH),
             minimum=1,
         ),
         stream=_stream(config),
-        repeats=parse_int("--qnext-repeats", resolve(config, "--qnext-repeats", default=1),
-                          minimum=1),
+        repeats=parse_int(
+            "--qnext-repeats", resolve(config, "--qnext-repeats", default=1), minimum=1
+        ),
         seed=parse_int("--qnext-seed", resolve(config, "--qnext-seed", default=DEFAULT_SEED)),
         data_dir=_data_dir(resolve(config, "--qnext-data-dir", env=("QNEXT_DATA_DIR",))),
         responses=_path(resolve(config, "--qnext-responses")),
         cache=parse_choice(  # type: ignore[arg-type]
-            "--qnext-cache", resolve(config, "--qnext-cache", env=("QNEXT_CACHE",), default="on"),
+            "--qnext-cache",
+            resolve(config, "--qnext-cache", env=("QNEXT_CACHE",), default="on"),
             CACHE_MODES,
         ),
         cache_dir=Path(str(cache_dir)) if cache_dir else Path(".qnext_cache"),
         gates=gates,
         baseline=_path(resolve(config, "--qnext-baseline")),
-        max_drop=None if max_drop is None else parse_float("--qnext-max-drop", max_drop,
-                                                           minimum=0),
+        max_drop=None if max_drop is None else parse_float("--qnext-max-drop", max_drop, minimum=0),
         baseline_force=_flag(resolve(config, "--qnext-baseline-force", default=False)),
         subsets=_flag(resolve(config, "--qnext-subsets", default=False)),
     )

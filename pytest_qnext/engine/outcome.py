@@ -47,7 +47,7 @@ def split_think(content: str) -> tuple[str, str, bool]:
     text, unterminated = _strip_think(content)
     if unterminated:
         match = _THINK_OPEN.search(content)
-        reasoning = content[match.end():] if match else content
+        reasoning = content[match.end() :] if match else content
         return text, reasoning.strip(), True
     closing = content.lower().rfind("</think>")
     if closing < 0:
@@ -90,8 +90,14 @@ def decide(spec: EvalSpec, sample: Sample, answer: Answer) -> Verdict:
                 extracted = spec.score(sample, text).extracted
             except Exception:
                 extracted = None
-        return Verdict("truncated", zeroed_metrics(spec, sample), text, reasoning, extracted,
-                       f"truncated ({why})")
+        return Verdict(
+            "truncated",
+            zeroed_metrics(spec, sample),
+            text,
+            reasoning,
+            extracted,
+            f"truncated ({why})",
+        )
     score = spec.score(sample, text)
     return Verdict(
         outcome=score.outcome,
@@ -120,8 +126,11 @@ def failure_message(item_id: str, row: Mapping[str, Any]) -> str:
     ]
     if row.get("explanation"):
         lines.append(f"  {row['explanation']}")
-    lines.append(f"  response: {_clip(str(row['prediction']))}" if row["prediction"]
-                 else "  response: (empty)")
+    lines.append(
+        f"  response: {_clip(str(row['prediction']))}"
+        if row["prediction"]
+        else "  response: (empty)"
+    )
     if outcome == "truncated" and row.get("reasoning"):
         lines.append(f"  reasoning tail: {_clip(str(row['reasoning'])[-TAIL_CHARS:])}")
     return "\n".join(lines)

@@ -79,8 +79,9 @@ class Replay:
                     + f" (first on line {seen[key]}); keep one row per answer"
                 )
             seen[key] = number
-            self._rows[key] = Answer(content=response, reasoning=reasoning or "",
-                                     finish_reason=finish)
+            self._rows[key] = Answer(
+                content=response, reasoning=reasoning or "", finish_reason=finish
+            )
 
     def __len__(self) -> int:
         return len(self._rows)

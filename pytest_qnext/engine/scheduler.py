@@ -24,7 +24,7 @@ def block(items: Sequence[T], index: int, count: int) -> list[T]:
     if count < 1 or not 0 <= index < count:
         return []
     total = len(items)
-    return list(items[index * total // count:(index + 1) * total // count])
+    return list(items[index * total // count : (index + 1) * total // count])
 
 
 def worker_index(worker_id: str) -> int | None:

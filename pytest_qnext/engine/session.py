@@ -169,10 +169,15 @@ class CapabilitySession:
             return
         cap, settings, target = self.capability, self.settings, self._target
         spec = ClientSpec(
-            urls=tuple(target.urls), model=target.model, api=settings.api,
-            timeout=settings.timeout, retries=settings.retries,
-            max_connections=max(cap.batch_size, 1), stream=cap.stream,
-            gen=dict(cap.gen_config), api_key=settings.api_key,
+            urls=tuple(target.urls),
+            model=target.model,
+            api=settings.api,
+            timeout=settings.timeout,
+            retries=settings.retries,
+            max_connections=max(cap.batch_size, 1),
+            stream=cap.stream,
+            gen=dict(cap.gen_config),
+            api_key=settings.api_key,
         )
         options: dict[str, Any] = {
             "batch_size": cap.batch_size,
@@ -187,9 +192,11 @@ class CapabilitySession:
 
     def warm_up(self) -> None:
         """Spawn the prefetch child early when this run will ask a server."""
-        if not self.replaying and self.capability.datasets and os.environ.get(
-            PREFETCH_ENV, "process"
-        ) != "thread":
+        if (
+            not self.replaying
+            and self.capability.datasets
+            and os.environ.get(PREFETCH_ENV, "process") != "thread"
+        ):
             warm_up()
 
     def stop(self) -> None:
@@ -275,9 +282,18 @@ class CapabilitySession:
         }
         if answer is None:
             assert self._replay is not None
-            row.update(outcome="skipped", metrics={}, prediction="", reasoning="", extracted=None,
-                       finish_reason=None, usage=None, latency=None, explanation="",
-                       skip_reason=self._replay.skip_reason(entry.dataset, sample.id))
+            row.update(
+                outcome="skipped",
+                metrics={},
+                prediction="",
+                reasoning="",
+                extracted=None,
+                finish_reason=None,
+                usage=None,
+                latency=None,
+                explanation="",
+                skip_reason=self._replay.skip_reason(entry.dataset, sample.id),
+            )
             return row
         verdict = decide(entry.spec, sample, answer)
         row.update(

@@ -21,13 +21,13 @@ from typing import Any
 import pytest
 
 N_SAMPLES = 60
-TEST_FILE = '''
+TEST_FILE = """
 import pytest
 pytestmark = pytest.mark.capability
 
 def test_sample(qnext_sample):
     qnext_sample.check()
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +38,14 @@ def project(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     with (shared_data / "mmlu_pro" / "test.jsonl").open(encoding="utf-8") as fh:
         for line in fh:
             rec = json.loads(line)
-            rows.append({"id": str(rec["question_id"]), "question": rec["question"],
-                         "choices": rec["options"], "answer": rec["answer"]})
+            rows.append(
+                {
+                    "id": str(rec["question_id"]),
+                    "question": rec["question"],
+                    "choices": rec["options"],
+                    "answer": rec["answer"],
+                }
+            )
             if len(rows) == N_SAMPLES:
                 break
     with (root / "mcq.jsonl").open("w", encoding="utf-8") as fh:
@@ -51,10 +57,23 @@ def run(project: Path, name: str, *args: str, timeout: float = 240) -> tuple[int
     """pytest in a subprocess; returns (exit code, output, report dir)."""
     report = project / f"report-{name}"
     cmd = [
-        sys.executable, "-m", "pytest", "test_capability.py", "-p", "no:cacheprovider",
-        "-m", "capability", "--qnext-datasets", "general_mcq",
-        "--qnext-dataset-args", json.dumps({"general_mcq": {"local_path": "mcq.jsonl"}}),
-        "--qnext-report-dir", str(report), "--qnext-cache-dir", f"cache-{name}", *args,
+        sys.executable,
+        "-m",
+        "pytest",
+        "test_capability.py",
+        "-p",
+        "no:cacheprovider",
+        "-m",
+        "capability",
+        "--qnext-datasets",
+        "general_mcq",
+        "--qnext-dataset-args",
+        json.dumps({"general_mcq": {"local_path": "mcq.jsonl"}}),
+        "--qnext-report-dir",
+        str(report),
+        "--qnext-cache-dir",
+        f"cache-{name}",
+        *args,
     ]
     proc = subprocess.run(cmd, cwd=project, capture_output=True, text=True, timeout=timeout)
     return proc.returncode, proc.stdout + proc.stderr, report
@@ -119,8 +138,12 @@ def test_xdist_gives_the_same_table(project: Path, plain: tuple[int, str, Path])
 
 def test_faults_do_not_change_scores(project: Path, plain: tuple[int, str, Path]) -> None:
     _code, out, report = run(
-        project, "faults", "--qnext-sim", "policy=oracle,p=0.7,fail_rate=0.05,drop_rate=0.02",
-        "--qnext-retries", "8",
+        project,
+        "faults",
+        "--qnext-sim",
+        "policy=oracle,p=0.7,fail_rate=0.05,drop_rate=0.02",
+        "--qnext-retries",
+        "8",
     )
     rows = samples(report)
     assert len(rows) == N_SAMPLES
@@ -131,8 +154,9 @@ def test_faults_do_not_change_scores(project: Path, plain: tuple[int, str, Path]
 def test_gates_decide_the_exit_status(project: Path, plain: tuple[int, str, Path]) -> None:
     score = summary(plain[2])["table"][0]["average_score"]
     low, high = f"general_mcq>={score - 0.05:.2f}", f"general_mcq>={score + 0.05:.2f}"
-    code, out, _ = run(project, "gates", "--qnext-sim", "--qnext-gate", low,
-                       "--qnext-gate", "error_rate<=0")
+    code, out, _ = run(
+        project, "gates", "--qnext-sim", "--qnext-gate", low, "--qnext-gate", "error_rate<=0"
+    )
     assert code == 0, out  # wrong answers failed items, yet the gates passed
     assert "FAILED" in out
     code, out, _ = run(project, "gates", "--qnext-sim", "--qnext-gate", high)
@@ -144,8 +168,16 @@ def test_gates_decide_the_exit_status(project: Path, plain: tuple[int, str, Path
 
 
 def test_request_errors_are_pytest_errors_and_counted(project: Path) -> None:
-    code, out, report = run(project, "errors", "--qnext-sim", "policy=oracle,fail_rate=1",
-                            "--qnext-retries", "0", "--qnext-cache", "off")
+    code, out, report = run(
+        project,
+        "errors",
+        "--qnext-sim",
+        "policy=oracle,fail_rate=1",
+        "--qnext-retries",
+        "0",
+        "--qnext-cache",
+        "off",
+    )
     rows = samples(report)
     assert [r["outcome"] for r in rows] == ["error"] * N_SAMPLES
     assert summary(report)["table"][0]["average_score"] == 0.0
@@ -172,13 +204,32 @@ def test_resume_after_sigkill(project: Path, plain: tuple[int, str, Path]) -> No
     with run_in_process(spec, oracle_file=oracle) as sim:
         args = ["--qnext-url", sim.url, "--qnext-batch-size", "4"]
         cmd = [
-            sys.executable, "-m", "pytest", "test_capability.py", "-p", "no:cacheprovider", "-q",
-            "-m", "capability", "--qnext-datasets", "general_mcq",
-            "--qnext-dataset-args", json.dumps({"general_mcq": {"local_path": "mcq.jsonl"}}),
-            "--qnext-report-dir", "report-killed", "--qnext-cache-dir", "cache-resume", *args,
+            sys.executable,
+            "-m",
+            "pytest",
+            "test_capability.py",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-m",
+            "capability",
+            "--qnext-datasets",
+            "general_mcq",
+            "--qnext-dataset-args",
+            json.dumps({"general_mcq": {"local_path": "mcq.jsonl"}}),
+            "--qnext-report-dir",
+            "report-killed",
+            "--qnext-cache-dir",
+            "cache-resume",
+            *args,
         ]
-        proc = subprocess.Popen(cmd, cwd=project, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=project,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 120
         committed: list[str] = []
         try:
@@ -218,9 +269,17 @@ def test_replay_scores_recorded_answers(project: Path, shared_data: Path) -> Non
     replay = project / "replay.jsonl"
     with replay.open("w", encoding="utf-8") as fh:
         for rec in kept:
-            fh.write(json.dumps({"dataset": "general_mcq", "sample_id": str(rec["question_id"]),
-                                 "response": f"The answer is ({rec['pred']}).",
-                                 "finish_reason": "stop"}) + "\n")
+            fh.write(
+                json.dumps(
+                    {
+                        "dataset": "general_mcq",
+                        "sample_id": str(rec["question_id"]),
+                        "response": f"The answer is ({rec['pred']}).",
+                        "finish_reason": "stop",
+                    }
+                )
+                + "\n"
+            )
     _code, out, report = run(project, "replay", "--qnext-responses", str(replay))
     expected = sum(r["pred"] == r["answer"] for r in kept) / len(kept)
     row = summary(report)["table"][0]
@@ -240,16 +299,35 @@ def test_replay_scores_recorded_answers(project: Path, shared_data: Path) -> Non
         (["--qnext-datasets", "general_mcq"], "general_mcq: no file given"),
         (["--qnext-datasets", "nope", "--qnext-sim"], "unknown dataset 'nope'"),
         (["--qnext-datasets", "general_mcq", "--qnext-limit", "1.5"], "--qnext-limit"),
-        (["--qnext-datasets", "general_mcq", "--qnext-dataset-args", "{bad"],
-         "--qnext-dataset-args: not valid JSON"),
-        (["--qnext-datasets", "general_mcq", "--qnext-responses", "missing.jsonl",
-          "--qnext-dataset-args", '{"general_mcq": {"local_path": "mcq.jsonl"}}'],
-         "--qnext-responses: cannot read"),
+        (
+            ["--qnext-datasets", "general_mcq", "--qnext-dataset-args", "{bad"],
+            "--qnext-dataset-args: not valid JSON",
+        ),
+        (
+            [
+                "--qnext-datasets",
+                "general_mcq",
+                "--qnext-responses",
+                "missing.jsonl",
+                "--qnext-dataset-args",
+                '{"general_mcq": {"local_path": "mcq.jsonl"}}',
+            ],
+            "--qnext-responses: cannot read",
+        ),
     ],
 )
 def test_usage_errors_are_one_line(project: Path, args: list[str], message: str) -> None:
-    cmd = [sys.executable, "-m", "pytest", "test_capability.py", "-p", "no:cacheprovider",
-           "-m", "capability", *args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "test_capability.py",
+        "-p",
+        "no:cacheprovider",
+        "-m",
+        "capability",
+        *args,
+    ]
     proc = subprocess.run(cmd, cwd=project, capture_output=True, text=True, timeout=120)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 4, out

@@ -24,7 +24,7 @@ def _files(dataset: str, ctx: LoadContext, example: str) -> list[tuple[str, Path
     if not raw:
         raise DatasetUnavailable(
             f"{dataset}: no file given; pass --qnext-dataset-args "
-            f"'{{\"{dataset}\": {{\"local_path\": \"{example}\"}}}}'"
+            f'\'{{"{dataset}": {{"local_path": "{example}"}}}}\''
         )
     path = Path(str(raw)).expanduser()
     if not path.is_absolute() and ctx.data_dir is not None and not path.exists():

@@ -81,8 +81,13 @@ def load(ctx: LoadContext) -> list[Sample]:
             raise DatasetUnavailable(f"general_qa: {where}: 'question' must be a non-empty string")
         answers = _answers(record, where)
         samples.append(
-            Sample(id=sample_id, input=question, target=answers[0], subset=subset,
-                   metadata={"answers": answers})
+            Sample(
+                id=sample_id,
+                input=question,
+                target=answers[0],
+                subset=subset,
+                metadata={"answers": answers},
+            )
         )
     return samples
 
@@ -95,8 +100,9 @@ def score(sample: Sample, response: str) -> Score:
     answers = list(sample.metadata.get("answers") or [sample.target])
     extracted = extract_answer(response)
     if extracted is None:
-        return Score("unparsed", {"acc": (0.0, 1.0), "exact_match": (0.0, 1.0)}, None,
-                     "empty response")
+        return Score(
+            "unparsed", {"acc": (0.0, 1.0), "exact_match": (0.0, 1.0)}, None, "empty response"
+        )
     exact = any(extracted.strip() == a.strip() for a in answers)
     norm = normalize(extracted)
     ok = exact or any(norm == normalize(a) for a in answers)

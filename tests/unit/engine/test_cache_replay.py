@@ -28,8 +28,13 @@ def test_key_depends_on_everything_that_changes_the_answer() -> None:
 
 def test_answers_survive_reopening_and_errors_are_not_cached(tmp_path: Path) -> None:
     cache = ResponseCache(tmp_path)
-    good = Answer(content="4", reasoning="add", finish_reason="stop",
-                  usage={"completion_tokens": 1}, latency=0.25)
+    good = Answer(
+        content="4",
+        reasoning="add",
+        finish_reason="stop",
+        usage={"completion_tokens": 1},
+        latency=0.25,
+    )
     cache.put("k1", "d", "1", 0, good)
     cache.put("k2", "d", "2", 0, Answer(error_kind="http_5xx", error="HTTP 500"))
     cache.close()  # committed per answer: a new connection sees it
@@ -66,11 +71,14 @@ def write(path: Path, rows: list[object]) -> Path:
 
 
 def test_replay_rows_and_repeat_fallback(tmp_path: Path) -> None:
-    path = write(tmp_path / "r.jsonl", [
-        {"dataset": "d", "sample_id": "1", "response": "A", "finish_reason": "stop"},
-        {"dataset": "d", "sample_id": 2, "response": "B", "reasoning_content": "because"},
-        {"dataset": "d", "sample_id": "2", "response": "C", "repeat": 1},
-    ])
+    path = write(
+        tmp_path / "r.jsonl",
+        [
+            {"dataset": "d", "sample_id": "1", "response": "A", "finish_reason": "stop"},
+            {"dataset": "d", "sample_id": 2, "response": "B", "reasoning_content": "because"},
+            {"dataset": "d", "sample_id": "2", "response": "C", "repeat": 1},
+        ],
+    )
     replay = Replay(path)
     assert len(replay) == 3
     one = replay.get("d", "1", 3)

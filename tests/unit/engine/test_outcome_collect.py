@@ -26,24 +26,39 @@ from pytest_qnext.evals.base import DatasetUnavailable, LoadContext, Sample
 @pytest.fixture(scope="module")
 def mcq_file(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("mcq") / "mcq.jsonl"
-    with (shared_data / "mmlu_pro" / "test.jsonl").open(encoding="utf-8") as src, \
-            path.open("w", encoding="utf-8") as dst:
+    with (
+        (shared_data / "mmlu_pro" / "test.jsonl").open(encoding="utf-8") as src,
+        path.open("w", encoding="utf-8") as dst,
+    ):
         for _, line in zip(range(30), src, strict=False):
             rec = json.loads(line)
-            dst.write(json.dumps({"id": rec["question_id"], "question": rec["question"],
-                                  "choices": rec["options"], "answer": rec["answer"]}) + "\n")
+            dst.write(
+                json.dumps(
+                    {
+                        "id": rec["question_id"],
+                        "question": rec["question"],
+                        "choices": rec["options"],
+                        "answer": rec["answer"],
+                    }
+                )
+                + "\n"
+            )
     return path
 
 
 @pytest.fixture(scope="module")
 def qa_file(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("qa") / "qa.jsonl"
-    with (shared_data / "aime24" / "test.jsonl").open(encoding="utf-8") as src, \
-            path.open("w", encoding="utf-8") as dst:
+    with (
+        (shared_data / "aime24" / "test.jsonl").open(encoding="utf-8") as src,
+        path.open("w", encoding="utf-8") as dst,
+    ):
         for line in src:
             rec = json.loads(line)
-            dst.write(json.dumps({"id": rec["id"], "question": rec["problem"],
-                                  "answer": rec["answer"]}) + "\n")
+            dst.write(
+                json.dumps({"id": rec["id"], "question": rec["problem"], "answer": rec["answer"]})
+                + "\n"
+            )
     return path
 
 
@@ -52,8 +67,9 @@ def settings(**kw: object) -> CapabilitySettings:
 
 
 def mcq_settings(path: Path, **kw: object) -> CapabilitySettings:
-    return settings(datasets=("general_mcq",),
-                    dataset_args={"general_mcq": {"local_path": str(path)}}, **kw)
+    return settings(
+        datasets=("general_mcq",), dataset_args={"general_mcq": {"local_path": str(path)}}, **kw
+    )
 
 
 def test_general_mcq_loads_real_rows_and_oracle_grades_itself(mcq_file: Path) -> None:
@@ -110,21 +126,33 @@ def test_mcq_without_path_says_how(tmp_path: Path) -> None:
 def test_letter_columns_and_subset_directory(tmp_path: Path) -> None:
     folder = tmp_path / "sets"
     folder.mkdir()
-    (folder / "easy.jsonl").write_text(json.dumps({"id": 1, "question": "q", "A": "x", "B": "y",
-                                                   "answer": "B"}) + "\n")
-    (folder / "hard.jsonl").write_text(json.dumps({"id": 1, "question": "q2", "A": "x", "B": "y",
-                                                   "C": "z", "answer": 2}) + "\n")
-    entries, _ = load_entries(settings(datasets=("general_mcq",), dataset_args={
-        "general_mcq": {"local_path": str(folder), "subset_list": ["hard"]}}))
+    (folder / "easy.jsonl").write_text(
+        json.dumps({"id": 1, "question": "q", "A": "x", "B": "y", "answer": "B"}) + "\n"
+    )
+    (folder / "hard.jsonl").write_text(
+        json.dumps({"id": 1, "question": "q2", "A": "x", "B": "y", "C": "z", "answer": 2}) + "\n"
+    )
+    entries, _ = load_entries(
+        settings(
+            datasets=("general_mcq",),
+            dataset_args={"general_mcq": {"local_path": str(folder), "subset_list": ["hard"]}},
+        )
+    )
     assert [(e.item_id, e.sample.subset, e.sample.target) for e in entries] == [
-        ("general_mcq/hard/1", "hard", "C")]
+        ("general_mcq/hard/1", "hard", "C")
+    ]
 
 
 def test_limit_and_repeats_shape_item_ids(mcq_file: Path) -> None:
     entries, _ = load_entries(mcq_settings(mcq_file, limit=0.1, repeats=2))
     assert [e.item_id for e in entries] == [
-        "general_mcq/70#r0", "general_mcq/70#r1", "general_mcq/71#r0", "general_mcq/71#r1",
-        "general_mcq/72#r0", "general_mcq/72#r1"]
+        "general_mcq/70#r0",
+        "general_mcq/70#r1",
+        "general_mcq/71#r0",
+        "general_mcq/71#r1",
+        "general_mcq/72#r0",
+        "general_mcq/72#r1",
+    ]
     assert item_id("d", "5", 0, 1) == "d/5"
 
 
@@ -162,14 +190,20 @@ SPEC_NAME = "general_mcq"
     ("answer", "outcome", "extracted"),
     [
         (Answer(content="<think>maybe A</think>\nANSWER: B", finish_reason="stop"), "pass", "B"),
-        (Answer(content="lots of thought ANSWER: A</think>ANSWER: C", finish_reason="stop"),
-         "fail", "C"),
+        (
+            Answer(content="lots of thought ANSWER: A</think>ANSWER: C", finish_reason="stop"),
+            "fail",
+            "C",
+        ),
         (Answer(content="<think>A or B, hmm", finish_reason="length"), "truncated", None),
         (Answer(content="<think>A or B, hmm", finish_reason="stop"), "truncated", None),
         (Answer(content="ANSWER: B", finish_reason="length"), "truncated", "B"),
         (Answer(content="I cannot tell", finish_reason="stop"), "unparsed", None),
-        (Answer(content="ANSWER: B", reasoning="split reasoning", finish_reason="stop"),
-         "pass", "B"),
+        (
+            Answer(content="ANSWER: B", reasoning="split reasoning", finish_reason="stop"),
+            "pass",
+            "B",
+        ),
         (Answer(error_kind="http_5xx", error="HTTP 500 after 4 tries"), "error", None),
     ],
 )
@@ -186,9 +220,15 @@ def test_outcome_rules(answer: Answer, outcome: str, extracted: str | None) -> N
 def test_failure_message_is_compact() -> None:
     long = "x" * 5000 + " ANSWER: C"
     verdict = decide(registry.get(SPEC_NAME), _sample(), Answer(content=long, finish_reason="stop"))
-    row = {"outcome": verdict.outcome, "target": "B", "extracted": verdict.extracted,
-           "finish_reason": "stop", "explanation": verdict.explanation,
-           "prediction": verdict.prediction, "reasoning": ""}
+    row = {
+        "outcome": verdict.outcome,
+        "target": "B",
+        "extracted": verdict.extracted,
+        "finish_reason": "stop",
+        "explanation": verdict.explanation,
+        "prediction": verdict.prediction,
+        "reasoning": "",
+    }
     text = failure_message("general_mcq/1", row)
     assert text.startswith("general_mcq/1: fail — target 'B', extracted 'C'")
     assert len(text) < 800 and "ANSWER: C" in text and "Traceback" not in text

@@ -16,8 +16,10 @@ from pytest_qnext.engine.prefetch import Fetch, Job, Prefetcher, PrefetchStopped
 
 
 def jobs(n: int) -> list[Job]:
-    return [Job(f"d/{i}", f"key{i}", "d", str(i), 0, ({"role": "user", "content": f"q{i}"},))
-            for i in range(n)]
+    return [
+        Job(f"d/{i}", f"key{i}", "d", str(i), 0, ({"role": "user", "content": f"q{i}"},))
+        for i in range(n)
+    ]
 
 
 class Recorder:

@@ -21,13 +21,16 @@ def sim() -> Iterator[SimServer]:
 
 
 def jobs(n: int) -> list[Job]:
-    return [Job(f"d/{i}", f"key{i}", "d", str(i), 0, ({"role": "user", "content": f"q{i}"},))
-            for i in range(n)]
+    return [
+        Job(f"d/{i}", f"key{i}", "d", str(i), 0, ({"role": "user", "content": f"q{i}"},))
+        for i in range(n)
+    ]
 
 
 def test_answers_arrive_and_are_cached(sim: SimServer, tmp_path: Path) -> None:
-    spec = ClientSpec(urls=(sim.url,), model="qnext-sim", retries=0, max_connections=4,
-                      api_key="sk-never-stored")
+    spec = ClientSpec(
+        urls=(sim.url,), model="qnext-sim", retries=0, max_connections=4, api_key="sk-never-stored"
+    )
     assert "sk-never-stored" not in repr(spec)
     work = jobs(12)
     pf = ProcessPrefetcher(work, spec, batch_size=4, cache_dir=tmp_path)
@@ -50,8 +53,9 @@ def test_answers_arrive_and_are_cached(sim: SimServer, tmp_path: Path) -> None:
 
 
 def test_stop_ends_the_child_and_waiters(sim: SimServer) -> None:
-    slow = ClientSpec(urls=(sim.url,), model="qnext-sim", retries=0, max_connections=2,
-                      gen={"max_tokens": 4})
+    slow = ClientSpec(
+        urls=(sim.url,), model="qnext-sim", retries=0, max_connections=2, gen={"max_tokens": 4}
+    )
     pf = ProcessPrefetcher(jobs(200), slow, batch_size=2)
     pf.start()
     time.sleep(0.5)
@@ -72,4 +76,3 @@ def _all_bytes(folder: Path) -> bytes:
         except FileNotFoundError:
             continue
     return b"".join(out)
-

@@ -86,9 +86,7 @@ def test_tiger_lab_extraction_reproduces_every_official_non_random_pred(shared_d
     """With `extraction: tiger_lab` our letter equals the official pred on every row where the
     official runner extracted one; the remaining rows are its random fallback (one fixed letter,
     since it re-seeds before each draw), which we report as unparsed instead of guessing."""
-    samples = {
-        s.id: s for s in SPEC.load(LoadContext(shared_data, {"extraction": "tiger_lab"}))
-    }
+    samples = {s.id: s for s in SPEC.load(LoadContext(shared_data, {"extraction": "tiger_lab"}))}
     lines = (shared_data / "responses" / "mmlu_pro_llama31_8b.jsonl").read_text().splitlines()
     rows = [json.loads(line) for line in lines]
     agree = unparsed = ours_correct = official_correct = 0

@@ -76,6 +76,7 @@ class SimState:
         self.config = config
         self.tokenizer = tokenizer if tokenizer is not None else load_tokenizer(config.tokenizer)
         self.work = TokenWork(self.tokenizer)
+        self.work.warm_up()
         entries: dict[str, OracleEntry] | None = None
         if oracle is not None:
             entries = load_oracle(oracle)

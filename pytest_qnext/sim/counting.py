@@ -132,6 +132,17 @@ class TokenWork:
     def offload(self) -> bool:
         return self._raw is not None
 
+    def warm_up(self) -> None:
+        """Do once, before serving, what the first request would otherwise pay for on the event
+        loop: compiling the chat template (measured 40-75 ms for Qwen3's: the first request's
+        first token went out 15-25 ms late) and the first encode; the counting thread starts."""
+        if self._raw is None:
+            return
+        with contextlib.suppress(TokenizerError):  # a broken template fails the first request
+            self._render([{"role": "user", "content": "warm-up"}], {})
+        self.pieces("warm-up")
+        self._executor().submit(self._encode_len, "warm-up").result()
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)

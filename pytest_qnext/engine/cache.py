@@ -53,6 +53,9 @@ class Answer:
     error_kind: str | None = None
     error: str | None = None
     cached: bool = False
+    # the error kinds of the failed attempts that the client retried before this answer (a
+    # flaky server shows here; only the final answer is scored); empty from the cache
+    retried: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:

@@ -127,11 +127,17 @@ class CapabilityReport:
         return pytest.ExitCode.OK if ok else pytest.ExitCode.TESTS_FAILED
 
     def terminal_lines(self) -> list[str]:
-        from pytest_qnext.report.terminal import capability_table, comparison_lines, gate_lines
+        from pytest_qnext.report.terminal import (
+            capability_table,
+            comparison_lines,
+            gate_lines,
+            retry_lines,
+        )
 
         if self.summary is None or not self.has_rows:
             return []
         lines = capability_table(self.summary, subsets=self.settings.subsets)
+        lines += retry_lines(self.summary)
         lines += gate_lines(self.summary.get("gates", []))
         if self.comparison is not None:
             lines += comparison_lines(self.comparison)

@@ -86,6 +86,7 @@ def client_fetch(spec: ClientSpec) -> OpenFetch:
                     latency=record.latency if record.end_time else None,
                     error_kind=record.error_kind,
                     error=record.error,
+                    retried=tuple(record.retried_errors),
                 )
 
             yield fetch

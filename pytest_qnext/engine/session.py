@@ -291,6 +291,7 @@ class CapabilitySession:
                 finish_reason=None,
                 usage=None,
                 latency=None,
+                retried=[],
                 explanation="",
                 skip_reason=self._replay.skip_reason(entry.dataset, sample.id),
             )
@@ -305,6 +306,7 @@ class CapabilitySession:
             finish_reason=answer.finish_reason,
             usage=dict(answer.usage) if answer.usage is not None else None,
             latency=answer.latency,
+            retried=list(answer.retried),
             explanation=verdict.explanation,
             cached=answer.cached,
         )

@@ -46,6 +46,17 @@ def _rates(counts: Mapping[str, int]) -> dict[str, float | int]:
     return out
 
 
+def _retried(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """How many answers needed retries, and the error kinds of the retried attempts."""
+    kinds: Counter[str] = Counter()
+    requests = 0
+    for row in rows:
+        if row["retried"]:
+            requests += 1
+            kinds.update(row["retried"])
+    return {"requests": requests, "attempts": dict(sorted(kinds.items()))}
+
+
 def _inst_entries(row: Mapping[str, Any]) -> list[tuple[str, bool, bool]]:
     raw = row.get("inst_verdicts")
     if not raw:
@@ -292,6 +303,7 @@ class Aggregator:
                 "samples": len({r["sample_id"] for r in scored}),
                 "repeats": max((int(r["repeat"]) for r in scored), default=-1) + 1,
                 "outcomes": counts,
+                "retried": _retried(rows),
             }
             fp = dict((meta or {}).get("fingerprint") or {})
             fp.update(fingerprint_extra or {})

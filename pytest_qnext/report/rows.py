@@ -107,6 +107,12 @@ def validate_row(row: Mapping[str, Any]) -> dict[str, Any]:
     for key in ("extracted", "finish_reason", "usage", "latency", "skip_reason"):
         out.setdefault(key, None)
     out["cached"] = bool(out.get("cached", False))
+    retried = row.get("retried") or []
+    if not isinstance(retried, list | tuple) or not all(isinstance(k, str) for k in retried):
+        raise RowError(
+            f"sample row {_where(row)}: 'retried' must be a list of error kinds, got {retried!r}"
+        )
+    out["retried"] = list(retried)
     return out
 
 

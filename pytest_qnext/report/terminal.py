@@ -93,6 +93,21 @@ def capability_table(summary: Mapping[str, Any], subsets: bool = False) -> list[
     return _render(rows)
 
 
+def retry_lines(summary: Mapping[str, Any]) -> list[str]:
+    """One line per dataset whose answers needed retries (none when no request was retried)."""
+    lines = []
+    for name, info in summary.get("datasets", {}).items():
+        retried = info.get("retried") or {}
+        if not retried.get("requests"):
+            continue
+        kinds = ", ".join(f"{k} x{n}" for k, n in retried.get("attempts", {}).items())
+        lines.append(
+            f"qnext retries: {name}: {retried['requests']} of {info.get('count', '?')} answers "
+            f"came after retried attempts ({kinds}); only each final answer is scored"
+        )
+    return lines
+
+
 def gate_lines(results: Sequence[GateResult | Mapping[str, Any]]) -> list[str]:
     """One line per gate: PASS/FAIL, the gate, and its message."""
     lines = []

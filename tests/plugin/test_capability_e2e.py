@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +150,18 @@ def test_faults_do_not_change_scores(project: Path, plain: tuple[int, str, Path]
     assert len(rows) == N_SAMPLES
     assert {r["outcome"] for r in rows} <= {"pass", "fail"}, out
     assert summary(report)["table"] == summary(plain[2])["table"]
+    # the retries are reported, not hidden: per row, per dataset, under the table
+    kinds = [kind for r in rows for kind in r["retried"]]
+    assert kinds and set(kinds) <= {"http_5xx", "stream_dropped"}
+    retried = summary(report)["datasets"]["general_mcq"]["retried"]
+    assert retried["requests"] == sum(1 for r in rows if r["retried"])
+    assert retried["attempts"] == dict(sorted(Counter(kinds).items()))
+    assert f"qnext retries: general_mcq: {retried['requests']} of {N_SAMPLES} answers" in out
+    assert summary(plain[2])["datasets"]["general_mcq"]["retried"] == {
+        "requests": 0,
+        "attempts": {},
+    }
+    assert "qnext retries" not in plain[1]
 
 
 def test_gates_decide_the_exit_status(project: Path, plain: tuple[int, str, Path]) -> None:

@@ -156,6 +156,16 @@ def test_subsets_and_dataset_order(make_row: Callable[..., Any]) -> None:
             {"dataset": "d", "sample_id": "1", "repeat": -1, "outcome": "pass", "metrics": {}},
             "repeat",
         ),
+        (
+            {
+                "dataset": "d",
+                "sample_id": "1",
+                "outcome": "pass",
+                "metrics": {"a": [1, 1]},
+                "retried": "http_5xx",
+            },
+            "'retried' must be a list of error kinds",
+        ),
     ],
 )
 def test_malformed_rows_raise_one_line(row: dict[str, Any], match: str) -> None:

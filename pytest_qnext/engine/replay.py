@@ -7,11 +7,11 @@ repeat of its sample). Samples without a row are skipped with that reason.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from pytest_qnext.engine.cache import Answer
+from pytest_qnext.jsonl import json_objects
 
 __all__ = ["Replay", "ReplayError"]
 
@@ -50,18 +50,9 @@ class Replay:
         except UnicodeDecodeError:
             raise ReplayError(f"--qnext-responses: {self.path} is not UTF-8 text") from None
         seen: dict[tuple[str, str, int | None], int] = {}
-        for number, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            where = f"--qnext-responses {self.path}:{number}"
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ReplayError(
-                    f"{where}: not valid JSON ({exc.msg}); one object per line"
-                ) from None
-            if not isinstance(row, dict):
-                raise ReplayError(f"{where}: expected a JSON object {_FIELDS}")
+        label = f"--qnext-responses {self.path}"
+        for number, row in json_objects(text, label, ReplayError):
+            where = f"{label}:{number}"
             dataset = _str_field(row, "dataset", where)
             sample_id = _str_field(row, "sample_id", where)
             response = _str_field(row, "response", where)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pytest_qnext.jsonl import json_objects
 from pytest_qnext.tokenizer import message_text
 
 __all__ = [
@@ -103,21 +104,11 @@ def load_oracle(
     if isinstance(source, (str, Path)):
         path = Path(source)
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise OracleError(f"cannot read oracle file {path}: {exc.strerror or exc}") from None
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise OracleError(
-                    f"{path}:{number}: not valid JSON ({exc.msg}); write one object per line"
-                ) from None
-            if not isinstance(row, Mapping):
-                raise OracleError(f"{path}:{number}: expected a JSON object per line")
-            key, entry = _entry(row, f"{path}:{number}")
+        for number, obj in json_objects(text, str(path), OracleError):
+            key, entry = _entry(obj, f"{path}:{number}")
             out[key] = entry
         return out
     if isinstance(source, Mapping):

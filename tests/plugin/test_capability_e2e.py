@@ -54,18 +54,23 @@ def project(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     return root
 
 
+PYTEST = [
+    sys.executable,
+    "-m",
+    "pytest",
+    "test_capability.py",
+    "-p",
+    "no:cacheprovider",
+    "-m",
+    "capability",
+]
+
+
 def run(project: Path, name: str, *args: str, timeout: float = 240) -> tuple[int, str, Path]:
     """pytest in a subprocess; returns (exit code, output, report dir)."""
     report = project / f"report-{name}"
     cmd = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "test_capability.py",
-        "-p",
-        "no:cacheprovider",
-        "-m",
-        "capability",
+        *PYTEST,
         "--qnext-datasets",
         "general_mcq",
         "--qnext-dataset-args",
@@ -217,15 +222,8 @@ def test_resume_after_sigkill(project: Path, plain: tuple[int, str, Path]) -> No
     with run_in_process(spec, oracle_file=oracle) as sim:
         args = ["--qnext-url", sim.url, "--qnext-batch-size", "4"]
         cmd = [
-            sys.executable,
-            "-m",
-            "pytest",
-            "test_capability.py",
-            "-p",
-            "no:cacheprovider",
+            *PYTEST,
             "-q",
-            "-m",
-            "capability",
             "--qnext-datasets",
             "general_mcq",
             "--qnext-dataset-args",
@@ -330,17 +328,7 @@ def test_replay_scores_recorded_answers(project: Path, shared_data: Path) -> Non
     ],
 )
 def test_usage_errors_are_one_line(project: Path, args: list[str], message: str) -> None:
-    cmd = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "test_capability.py",
-        "-p",
-        "no:cacheprovider",
-        "-m",
-        "capability",
-        *args,
-    ]
+    cmd = [*PYTEST, *args]
     proc = subprocess.run(cmd, cwd=project, capture_output=True, text=True, timeout=120)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 4, out

@@ -7,12 +7,12 @@ whose `*.jsonl` files are the subsets (named by file stem; sample ids are then
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from pytest_qnext.evals.base import DatasetUnavailable, LoadContext
+from pytest_qnext.jsonl import json_objects
 
 __all__ = ["Row", "read_rows"]
 
@@ -50,18 +50,9 @@ def read_rows(dataset: str, ctx: LoadContext, example: str) -> Iterator[Row]:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise DatasetUnavailable(f"{dataset}: cannot read {path} ({exc})") from None
-        for number, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
+        lines = json_objects(text, f"{dataset}: {path}", DatasetUnavailable)
+        for number, record in lines:
             where = f"{path}:{number}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DatasetUnavailable(
-                    f"{dataset}: {where} is not valid JSON ({exc.msg}); one object per line"
-                ) from None
-            if not isinstance(record, dict):
-                raise DatasetUnavailable(f"{dataset}: {where} is not a JSON object")
             raw_id = record.get("id", number)
             if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int)) or str(raw_id) == "":
                 raise DatasetUnavailable(

@@ -58,10 +58,20 @@ def write_charts(rows: Sequence[Mapping[str, Any]], directory: Path) -> list[Pat
         fig, ax = plt.subplots(figsize=(7, 4.5))
         for pct in _PCTS:
             values = [v * 1e3 for v in _finite([r.get(f"{metric}_{pct}") for r in ordered])]
-            ax.plot(achieved, values, "o-", label=pct)
+            (line,) = ax.plot(achieved, values, "o-", label=pct)
+            if pct == "p99":  # hollow where fewer than 100 values: that p99 is about the max
+                few = [bool(r.get(f"{metric}_p99_low_n")) for r in ordered]
+                ax.plot(
+                    [x for x, f in zip(achieved, few, strict=True) if f],
+                    [v for v, f in zip(values, few, strict=True) if f],
+                    "o",
+                    color=line.get_color(),
+                    markerfacecolor="white",
+                    label="p99 from < 100 values (about the max)" if any(few) else None,
+                )
         ax.set_xlabel("achieved concurrency")
         ax.set_ylabel("ms")
-        ax.set_title(f"{title} percentiles vs concurrency (p99 flagged when n < 100)")
+        ax.set_title(f"{title} percentiles vs concurrency")
         ax.grid(True, alpha=0.3)
         ax.legend()
         path = directory / filename

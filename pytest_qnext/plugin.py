@@ -179,6 +179,19 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     _start_capability(session)
 
 
+def _is_capability_item(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and callspec.params.get(FIXTURE) is not None
+
+
+def _stopped_early(session: pytest.Session) -> str | None:
+    """Why the session ended before running every selected item, if it did."""
+    if session.exitstatus == pytest.ExitCode.INTERRUPTED:
+        return "interrupted"
+    reason = session.shouldfail or session.shouldstop
+    return str(reason) if reason else None
+
+
 def _is_placeholder(item: pytest.Item) -> bool:
     """The item standing for "no capability datasets selected"."""
     callspec = getattr(item, "callspec", None)
@@ -264,9 +277,13 @@ class _CapabilityController:
         report = self.config.stash[CAPABILITY_REPORT_KEY]
         perf_rows = _state(self.config).extras.get("perf")
         if report.has_rows or perf_rows:
-            report.finish(perf=perf_rows)
+            report.finish(perf=perf_rows, stopped=_stopped_early(session))
         if report.has_rows:
             session.exitstatus = report.exit_status(session.exitstatus)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        planned = sum(1 for item in session.items if _is_capability_item(item))
+        self.config.stash[CAPABILITY_REPORT_KEY].planned = planned
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         lines = self.config.stash[CAPABILITY_REPORT_KEY].terminal_lines()

@@ -12,6 +12,10 @@ Exit status (documented for the README):
   status. It is 0 when every gate (and max-drop check) passes, no sample ended in `error`, and
   no other (non-capability) test failed; otherwise 1. Interrupted runs (2), internal errors
   (3), usage errors (4) and "no tests collected" (5) keep pytest's codes.
+
+A run that stopped early (Ctrl-C, `-x`, `--maxfail`) still writes its report, marked
+`"complete": false` with a warning that names how many samples it scored: its scores cover only
+those. It never passes its gates.
 """
 
 from __future__ import annotations
@@ -57,6 +61,8 @@ class CapabilityReport:
         self.summary: dict[str, Any] | None = None
         self.comparison: Any = None
         self.problems: list[str] = []
+        self.planned: int | None = None  # capability items selected (unknown to xdist's controller)
+        self.stopped: str | None = None  # why the run stopped early, if it did
 
     @property
     def gated(self) -> bool:
@@ -82,13 +88,27 @@ class CapabilityReport:
             elif name == ROW_PROPERTY and isinstance(value, dict):
                 self.aggregator.add_row(value)
 
-    def finish(self, perf: Sequence[dict[str, Any]] | None = None) -> None:
+    def finish(
+        self, perf: Sequence[dict[str, Any]] | None = None, stopped: str | None = None
+    ) -> None:
         """Build the summary, compare with the baseline, write the report dir (with the perf
-        sweep's points in summary.json's `perf` list when a sweep ran in the same session)."""
+        sweep's points in summary.json's `perf` list when a sweep ran in the same session).
+        `stopped`: why the session stopped early (the summary says it is incomplete)."""
         from pytest_qnext.report.writers import write_report_dir
 
         summary = self.aggregator.summary(gates=self.gates)
         rows = self.aggregator.rows
+        if stopped is not None and self.planned is not None and len(rows) >= self.planned:
+            stopped = None  # e.g. -x, and the last item failed: every sample was scored
+        self.stopped = stopped
+        summary["complete"] = stopped is None
+        if stopped is not None:
+            of = f" of the {self.planned} selected" if self.planned is not None else ""
+            summary["warnings"].append(
+                f"the run stopped early ({stopped}): {len(rows)}{of} samples were scored and "
+                "the scores and gates cover only them; run the same command again to finish "
+                "(with the cache on, answers already received are not asked again)"
+            )
         if self.settings.baseline is not None:
             from pytest_qnext.report.baseline import BaselineError, compare
 
@@ -123,7 +143,13 @@ class CapabilityReport:
         if self.comparison is not None:
             gates_ok = gates_ok and all(g.passed for g in self.comparison.gates)
         errors = sum(1 for r in self.aggregator.rows if r["outcome"] == "error")
-        ok = gates_ok and errors == 0 and self.other_failures == 0 and not self.problems
+        ok = (
+            gates_ok
+            and errors == 0
+            and self.other_failures == 0
+            and not self.problems
+            and self.stopped is None
+        )
         return pytest.ExitCode.OK if ok else pytest.ExitCode.TESTS_FAILED
 
     def terminal_lines(self) -> list[str]:

@@ -213,59 +213,108 @@ def test_k_selection_asks_only_selected_samples(project: Path) -> None:
     assert asked == ["70", "71"]
 
 
-def test_resume_after_sigkill(project: Path, plain: tuple[int, str, Path]) -> None:
+def _answers(db_path: Path) -> list[str]:
+    """The sample ids committed to the response cache (empty while it does not exist)."""
+    if not db_path.exists():
+        return []
+    try:
+        with sqlite3.connect(db_path) as db:
+            return [r[0] for r in db.execute("SELECT sample_id FROM answers")]
+    except sqlite3.Error:
+        return []
+
+
+def _stop_half_way(
+    project: Path, name: str, args: list[str], sig: signal.Signals
+) -> tuple[int, list[str]]:
+    """Start the run `name`, send `sig` once a third of the answers are in the cache; returns
+    (exit code, the sample ids committed to the cache by then)."""
+    cmd = [
+        *PYTEST,
+        "-q",
+        "--qnext-datasets",
+        "general_mcq",
+        "--qnext-dataset-args",
+        json.dumps({"general_mcq": {"local_path": "mcq.jsonl"}}),
+        "--qnext-report-dir",
+        f"report-{name}",
+        "--qnext-cache-dir",
+        f"cache-{name}",
+        *args,
+    ]
+    db_path = project / f"cache-{name}" / "responses.sqlite3"
+    proc = subprocess.Popen(
+        cmd,
+        cwd=project,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # SIGINT is not ignored there, as in a terminal
+    )
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+            if len(_answers(db_path)) >= N_SAMPLES // 3:
+                break
+        if sig == signal.SIGKILL:
+            os.killpg(proc.pid, sig)  # the process and its prefetcher child, at once
+        else:
+            proc.send_signal(sig)
+        code = proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+    committed = _answers(db_path)
+    assert N_SAMPLES // 3 <= len(committed) < N_SAMPLES, "the run was not stopped half-way"
+    return code, committed
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["sigkill", "ctrl-c"])
+def test_resume_after_a_stop(
+    project: Path, plain: tuple[int, str, Path], sig: signal.Signals
+) -> None:
+    """Killed or interrupted half-way, then run again: every committed answer is asked exactly
+    once in all, and the table equals the plain run's. Ctrl-C leaves a report marked
+    incomplete (exit 2); SIGKILL leaves none."""
     from pytest_qnext.sim import parse_spec, run_in_process
 
-    oracle = oracle_file(project)
+    name = f"stop-{sig.name.lower()}"
     spec = parse_spec("policy=oracle,p=0.7,ttft=0.15,max_num_seqs=4")
-    db_path = project / "cache-resume" / "responses.sqlite3"
-    with run_in_process(spec, oracle_file=oracle) as sim:
+    with run_in_process(spec, oracle_file=oracle_file(project)) as sim:
         args = ["--qnext-url", sim.url, "--qnext-batch-size", "4"]
-        cmd = [
-            *PYTEST,
-            "-q",
-            "--qnext-datasets",
-            "general_mcq",
-            "--qnext-dataset-args",
-            json.dumps({"general_mcq": {"local_path": "mcq.jsonl"}}),
-            "--qnext-report-dir",
-            "report-killed",
-            "--qnext-cache-dir",
-            "cache-resume",
-            *args,
-        ]
-        proc = subprocess.Popen(
-            cmd,
-            cwd=project,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 120
-        committed: list[str] = []
-        try:
-            while time.monotonic() < deadline and proc.poll() is None:
-                time.sleep(0.1)
-                if db_path.exists():
-                    try:
-                        with sqlite3.connect(db_path) as db:
-                            count = db.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
-                    except sqlite3.Error:
-                        continue
-                    if count >= N_SAMPLES // 3:
-                        break
-            os.killpg(proc.pid, signal.SIGKILL)
-        finally:
-            proc.wait(10)
-        with sqlite3.connect(db_path) as db:
-            committed = [r[0] for r in db.execute("SELECT sample_id FROM answers")]
-        assert N_SAMPLES // 3 <= len(committed) < N_SAMPLES, "the run was not killed half-way"
-        _code, out, report = run(project, "resume", *args)
+        code, committed = _stop_half_way(project, name, args, sig)
+        stopped = project / f"report-{name}"
+        if sig == signal.SIGINT:
+            assert code == 2
+            partial = summary(stopped)
+            assert partial["complete"] is False
+            scored = partial["table"][0]["count"]
+            assert 0 < scored < N_SAMPLES
+            assert any(
+                f"stopped early (interrupted): {scored} of the {N_SAMPLES} selected" in w
+                for w in partial["warnings"]
+            ), partial["warnings"]
+        else:
+            assert not (stopped / "summary.json").exists()
+        code, out, report = run(project, name, *args)
         counts = sim.stats()["completed_by_key"]
+    assert summary(report)["complete"] is True
     assert all(counts[f"general_mcq/{sid}"] == 1 for sid in committed), counts
     assert set(counts) == {f"general_mcq/{r['sample_id']}" for r in samples(report)}
     assert summary(report)["table"] == summary(plain[2])["table"], out
     assert sum(1 for r in samples(report) if r["cached"]) >= len(committed)
+
+
+def test_a_run_stopped_by_x_is_incomplete_and_fails_its_gates(project: Path) -> None:
+    code, out, report = run(
+        project, "stop-x", "--qnext-sim", "-x", "--qnext-gate", "general_mcq>=0"
+    )
+    assert code == 1, out
+    partial = summary(report)
+    assert partial["complete"] is False
+    assert partial["table"][0]["count"] < N_SAMPLES
+    assert "the run stopped early (stopping after 1 failures)" in out
 
 
 def test_replay_scores_recorded_answers(project: Path, shared_data: Path) -> None:

@@ -72,7 +72,7 @@ class CapabilityReport:
 
     @property
     def has_rows(self) -> bool:
-        return bool(self.aggregator.rows)
+        return len(self.aggregator) > 0
 
     def add_report(self, report: pytest.TestReport) -> None:
         """Take the row of a finished item (teardown report) and note non-capability failures."""

@@ -159,6 +159,10 @@ class Aggregator:
             )
         self._meta[name] = clean
 
+    def __len__(self) -> int:
+        """The number of rows (without sorting them)."""
+        return len(self._rows)
+
     @property
     def rows(self) -> list[dict[str, Any]]:
         """All rows, sorted by dataset / sample_id / repeat."""

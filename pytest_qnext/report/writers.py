@@ -106,13 +106,24 @@ def junit_xml(doc: Mapping[str, Any]) -> str:
     return '<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n"
 
 
+def _file_mode() -> int:
+    """What `open(path, "w")` would give a new file: 0o666 less the umask (mkstemp's temp
+    files are 0o600, which would leave reports unreadable to a CI artifact server)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def _write_all(report_dir: Path, contents: Mapping[str, str]) -> None:
     report_dir.mkdir(parents=True, exist_ok=True)
     temps: dict[str, str] = {}
+    mode = _file_mode()
     try:
         for name, text in contents.items():
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=report_dir)
             temps[name] = tmp
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, mode)
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(text)
                 fh.flush()

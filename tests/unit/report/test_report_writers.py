@@ -211,3 +211,19 @@ def test_sample_browser_script_filters_rows(tmp_path: Path, make_row: Callable[.
     first, errors = out.stdout.splitlines()
     assert first == "200|showing 200 of 450 matching samples"
     assert errors == f"150|{EVIL}"  # prediction shown as text, byte for byte
+
+
+def test_report_files_get_the_usual_permissions(
+    tmp_path: Path, make_row: Callable[..., Any]
+) -> None:
+    """Written through temp files and renamed, yet readable like any file the user creates
+    (mkstemp's 0o600 would hide the report from a CI artifact server)."""
+    agg = Aggregator()
+    agg.add_row(make_row("a", 1, "pass"))
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x", encoding="utf-8")
+    expected = plain.stat().st_mode & 0o777
+    paths = write_report_dir(tmp_path / "r", agg.summary(), agg.rows)
+    assert {name: p.stat().st_mode & 0o777 for name, p in paths.items()} == dict.fromkeys(
+        paths, expected
+    )

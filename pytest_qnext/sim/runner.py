@@ -23,6 +23,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from aiohttp import web
+
 from pytest_qnext.aioloop import new_loop
 from pytest_qnext.sim.app import create_app
 from pytest_qnext.sim.config import SimConfig, config_to_argv
@@ -36,6 +38,7 @@ __all__ = [
     "SimStartError",
     "run_in_process",
     "run_in_thread",
+    "serve_app_in_thread",
 ]
 
 API_KEY_ENV = "QNEXT_SIM_API_KEY"  # the subprocess reads its API key here, never from argv
@@ -95,21 +98,23 @@ class SimServer:
         self.stop()
 
 
-def _serve_in_thread(
-    config: SimConfig, oracle: Mapping[str, OracleEntry | Mapping[str, Any]] | None
+def serve_app_in_thread(
+    app: web.Application,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    loop: asyncio.AbstractEventLoop | None = None,
 ) -> SimServer:
-    app = create_app(config, oracle=oracle)  # raise config/oracle errors in the caller
-    loop = new_loop()
+    """Serve `app` with `listen()` on its own event loop (default: `aioloop.new_loop()`) in a
+    daemon thread; `.stop()` the returned server."""
+    loop = loop if loop is not None else new_loop()
     started = threading.Event()
     box: dict[str, Any] = {}
-
-    async def start() -> Listener:
-        return await listen(app, config.host, config.port)
 
     def main() -> None:
         asyncio.set_event_loop(loop)
         try:
-            box["listener"] = loop.run_until_complete(start())
+            box["listener"] = loop.run_until_complete(listen(app, host, port))
         except BaseException as exc:  # report to the starting thread
             box["error"] = exc
             started.set()
@@ -124,17 +129,16 @@ def _serve_in_thread(
     thread.start()
     started.wait(timeout=60)
     if "error" in box:
-        exc = box["error"]
-        raise SimStartError(f"simulator failed to start on {config.host}:{config.port}: {exc}")
+        raise SimStartError(f"simulator failed to start on {host}:{port}: {box['error']}")
     if "listener" not in box:
         raise SimStartError("simulator did not start within 60 s")
-    host, port = box["listener"].host, box["listener"].port
+    listener: Listener = box["listener"]
 
     def stopper() -> None:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=10)
 
-    return SimServer(f"http://{host}:{port}/v1", stopper)
+    return SimServer(f"http://{listener.host}:{listener.port}/v1", stopper)
 
 
 @contextlib.contextmanager
@@ -143,7 +147,9 @@ def run_in_thread(
     oracle: Mapping[str, OracleEntry | Mapping[str, Any]] | None = None,
 ) -> Iterator[SimServer]:
     """A simulator on its own event loop in a daemon thread; stopped on exit."""
-    server = _serve_in_thread(config or SimConfig(), oracle)
+    config = config or SimConfig()
+    app = create_app(config, oracle=oracle)  # raise config/oracle errors in the caller
+    server = serve_app_in_thread(app, config.host, config.port)
     try:
         yield server
     finally:

@@ -13,13 +13,14 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from aiohttp import web
 
 from pytest_qnext.aioloop import PollClock, new_loop, poll_clock
-from pytest_qnext.sim.listen import ARRIVED, listen, stamp_arrival
+from pytest_qnext.sim.listen import ARRIVED, stamp_arrival
+from pytest_qnext.sim.runner import serve_app_in_thread
 
 GAP = 0.2  # seconds between two parts of one request's bytes
 
@@ -32,31 +33,13 @@ async def _echo_arrival(request: web.Request) -> web.Response:
 @pytest.fixture(params=["poll-clock loop", "default loop"])
 def server(request: pytest.FixtureRequest) -> Iterator[tuple[str, int]]:
     """The stamping app served by `listen()` in a thread, on either kind of loop."""
-    make: Callable[[], asyncio.AbstractEventLoop] = (
-        new_loop if request.param == "poll-clock loop" else asyncio.new_event_loop
-    )
+    loop = new_loop() if request.param == "poll-clock loop" else asyncio.new_event_loop()
     app = web.Application(middlewares=[stamp_arrival])
     app.router.add_post("/t", _echo_arrival)
     app.router.add_get("/t", _echo_arrival)
-    loop = make()
-    box: dict[str, object] = {}
-    ready = threading.Event()
-
-    def main() -> None:
-        asyncio.set_event_loop(loop)
-        box["listener"] = loop.run_until_complete(listen(app, "127.0.0.1", 0))
-        ready.set()
-        loop.run_forever()
-        loop.run_until_complete(box["listener"].close())  # type: ignore[attr-defined]
-        loop.close()
-
-    thread = threading.Thread(target=main, daemon=True)
-    thread.start()
-    assert ready.wait(10)
-    listener = box["listener"]
-    yield listener.host, listener.port  # type: ignore[attr-defined]
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(10)
+    served = serve_app_in_thread(app, loop=loop)
+    yield "127.0.0.1", served.port
+    served.stop()
 
 
 def _read_response(sock: socket.socket) -> dict[str, float]:

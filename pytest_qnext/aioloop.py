@@ -24,8 +24,12 @@ import selectors
 import sys
 import time
 import weakref
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
-__all__ = ["PollClock", "new_loop", "poll_clock"]
+T = TypeVar("T")
+
+__all__ = ["PollClock", "new_loop", "poll_clock", "run"]
 
 _PRECISE = hasattr(selectors, "EpollSelector")
 _PR_SET_TIMERSLACK = 29
@@ -78,3 +82,15 @@ def new_loop() -> asyncio.AbstractEventLoop:
 def poll_clock(loop: asyncio.AbstractEventLoop) -> PollClock | None:
     """The `PollClock` of a loop made by `new_loop()`, else None."""
     return _CLOCKS.get(loop)
+
+
+def run(main: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run(main)` on a `new_loop()` loop (asyncio.Runner's loop_factory is 3.11+)."""
+    loop = new_loop()
+    try:
+        return loop.run_until_complete(main)
+    finally:
+        try:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            loop.close()

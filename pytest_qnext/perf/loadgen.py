@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from pytest_qnext.aioloop import new_loop
+from pytest_qnext import aioloop
 from pytest_qnext.client import RequestRecord
 from pytest_qnext.perf.prompts import PerfRequest
 from pytest_qnext.perf.sender import StreamSender
@@ -204,9 +204,4 @@ def run_point(
 
     The loop waits with microsecond precision (aioloop.py): open-loop arrivals go out when they
     are due, and the lag probe does not read epoll's millisecond rounding as loop lag."""
-    loop = new_loop()
-    try:
-        return loop.run_until_complete(_run(target, requests, warmup, parallel, rate, seed))
-    finally:
-        loop.run_until_complete(loop.shutdown_asyncgens())
-        loop.close()
+    return aioloop.run(_run(target, requests, warmup, parallel, rate, seed))

@@ -16,7 +16,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from pytest_qnext.aioloop import new_loop
+from pytest_qnext import aioloop
 from pytest_qnext.sim.app import create_app
 from pytest_qnext.sim.config import KEYS, SimConfig, add_cli_arguments, from_mapping, parse_spec
 from pytest_qnext.sim.listen import listen
@@ -87,11 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = from_mapping(explicit, base)  # explicit flags win over --spec
         if not config.api_key and os.environ.get(API_KEY_ENV):
             config = dataclasses.replace(config, api_key=os.environ[API_KEY_ENV])
-        loop = new_loop()
-        try:
-            loop.run_until_complete(_serve(config))
-        finally:
-            loop.close()
+        aioloop.run(_serve(config))
     except (ValueError, OracleError, TokenizerError) as exc:
         print(f"qnext-sim: error: {exc}", file=sys.stderr)
         return 2

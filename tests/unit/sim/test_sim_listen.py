@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import pytest
 from aiohttp import web
 
-from pytest_qnext.aioloop import PollClock, new_loop, poll_clock
+from pytest_qnext.aioloop import PollClock, new_loop, poll_clock, run
 from pytest_qnext.sim.listen import ARRIVED, stamp_arrival
 from pytest_qnext.sim.runner import serve_app_in_thread
 
@@ -123,6 +123,16 @@ def test_poll_clock_loop_keeps_time_and_waits_its_timers() -> None:
         loop.close()
     assert end - start >= 0.003  # a timer never fires before it is due
     assert start <= clock.last <= end + 1e-3
+
+
+def test_run_uses_a_poll_clock_loop_and_closes_it() -> None:
+    async def main() -> tuple[asyncio.AbstractEventLoop, bool]:
+        loop = asyncio.get_running_loop()
+        return loop, poll_clock(loop) is not None
+
+    loop, on_poll_clock = run(main())
+    assert on_poll_clock
+    assert loop.is_closed()
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl timer slack is Linux's")

@@ -179,9 +179,12 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     _start_capability(session)
 
 
-def _is_capability_item(item: pytest.Item) -> bool:
+def _sample_id(item: pytest.Item) -> str | None:
+    """The id of the benchmark sample a capability item stands for (None for other items and
+    for the placeholder item)."""
     callspec = getattr(item, "callspec", None)
-    return callspec is not None and callspec.params.get(FIXTURE) is not None
+    value = callspec.params.get(FIXTURE) if callspec is not None else None
+    return None if value is None else str(value)
 
 
 def _stopped_early(session: pytest.Session) -> str | None:
@@ -218,13 +221,7 @@ def _start_capability(session: pytest.Session) -> None:
         info = config.workerinput  # type: ignore[attr-defined]
         index = worker_index(str(info.get("workerid", "")))
         items = block(items, index, int(info.get("workercount", 1))) if index is not None else []
-    ids = [
-        str(item.callspec.params[FIXTURE])
-        for item in items
-        if isinstance(item, pytest.Function)
-        and hasattr(item, "callspec")
-        and item.callspec.params.get(FIXTURE) is not None
-    ]
+    ids = [sample_id for item in items if (sample_id := _sample_id(item)) is not None]
     if not ids:
         return
     capability = config.stash[CAPABILITY_KEY]
@@ -282,7 +279,7 @@ class _CapabilityController:
             session.exitstatus = report.exit_status(session.exitstatus)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        planned = sum(1 for item in session.items if _is_capability_item(item))
+        planned = sum(1 for item in session.items if _sample_id(item) is not None)
         self.config.stash[CAPABILITY_REPORT_KEY].planned = planned
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:

@@ -13,7 +13,7 @@ extraction and math-verify equivalence as MATH-500 (metric `acc`).
 from __future__ import annotations
 
 from pytest_qnext.evals.base import DatasetUnavailable, EvalSpec, LoadContext, Sample
-from pytest_qnext.evals.general_mcq.loader import read_rows
+from pytest_qnext.evals.general_mcq.loader import read_rows, required_text
 from pytest_qnext.evals.math_500 import PROMPT_TEMPLATE, oracle, prompt, score
 
 __all__ = ["PROMPT_TEMPLATE", "SPEC", "load", "oracle", "prompt", "score"]
@@ -33,9 +33,7 @@ def load(ctx: LoadContext) -> list[Sample]:
     samples: list[Sample] = []
     seen: dict[str, str] = {}
     for subset, sample_id, record, where in read_rows("general_math", ctx, EXAMPLE):
-        problem = record.get("problem")
-        if not isinstance(problem, str) or not problem.strip():
-            raise DatasetUnavailable(f"general_math: {where}: 'problem' must be a non-empty string")
+        problem = required_text("general_math", record, "problem", where)
         answer = _text(record.get("answer"))
         if answer is None:
             raise DatasetUnavailable(

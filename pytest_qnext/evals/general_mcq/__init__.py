@@ -12,7 +12,7 @@ import string
 from typing import Any
 
 from pytest_qnext.evals.base import DatasetUnavailable, LoadContext, Message, Sample
-from pytest_qnext.evals.general_mcq.loader import read_rows
+from pytest_qnext.evals.general_mcq.loader import read_rows, required_text
 from pytest_qnext.evals.mcq import mcq_spec
 
 __all__ = ["SPEC", "load", "oracle", "prompt", "score"]
@@ -64,9 +64,7 @@ def _answer(record: dict[str, Any], choices: list[str], where: str) -> str:
 def load(ctx: LoadContext) -> list[Sample]:
     samples = []
     for subset, sample_id, record, where in read_rows("general_mcq", ctx, EXAMPLE):
-        question = record.get("question")
-        if not isinstance(question, str) or not question.strip():
-            raise DatasetUnavailable(f"general_mcq: {where}: 'question' must be a non-empty string")
+        question = required_text("general_mcq", record, "question", where)
         choices = _choices(record, where)
         samples.append(
             Sample(

@@ -14,7 +14,7 @@ from typing import Any
 from pytest_qnext.evals.base import DatasetUnavailable, LoadContext
 from pytest_qnext.jsonl import json_objects
 
-__all__ = ["Row", "read_rows"]
+__all__ = ["Row", "read_rows", "required_text"]
 
 Row = tuple[str, str, dict[str, Any], str]  # (subset, sample id, record, "file:line")
 
@@ -60,3 +60,11 @@ def read_rows(dataset: str, ctx: LoadContext, example: str) -> Iterator[Row]:
                 )
             sample_id = str(raw_id) if len(files) == 1 else f"{subset}/{raw_id}"
             yield subset, sample_id, record, where
+
+
+def required_text(dataset: str, record: dict[str, Any], field: str, where: str) -> str:
+    """`record[field]` when it is a non-empty string, else a one-line DatasetUnavailable."""
+    value = record.get(field)
+    if not isinstance(value, str) or not value.strip():
+        raise DatasetUnavailable(f"{dataset}: {where}: {field!r} must be a non-empty string")
+    return value

@@ -22,7 +22,7 @@ from pytest_qnext.evals.base import (
     Sample,
     Score,
 )
-from pytest_qnext.evals.general_mcq.loader import read_rows
+from pytest_qnext.evals.general_mcq.loader import read_rows, required_text
 
 __all__ = ["SPEC", "extract_answer", "load", "normalize", "oracle", "prompt", "score"]
 
@@ -76,9 +76,7 @@ def _answers(record: dict[str, Any], where: str) -> list[str]:
 def load(ctx: LoadContext) -> list[Sample]:
     samples = []
     for subset, sample_id, record, where in read_rows("general_qa", ctx, EXAMPLE):
-        question = record.get("question")
-        if not isinstance(question, str) or not question.strip():
-            raise DatasetUnavailable(f"general_qa: {where}: 'question' must be a non-empty string")
+        question = required_text("general_qa", record, "question", where)
         answers = _answers(record, where)
         samples.append(
             Sample(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from pytest_qnext.evals.base import DatasetUnavailable, LoadContext, Sample
 from pytest_qnext.evals.general_qa import SPEC, extract_answer, normalize
 
 
-def _load(tmp_path: Path, rows: list[dict[str, Any]]) -> list[Sample]:
+def _load(tmp_path: Path, rows: list[dict[str, Any]]) -> Sequence[Sample]:
     path = tmp_path / "qa.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return SPEC.load(LoadContext(data_dir=None, args={"local_path": str(path)}))

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from pytest_qnext.engine.controller import META_PROPERTY, ROW_PROPERTY, CapabilityReport
-from pytest_qnext.engine.session import FIXTURE, CapabilitySession, ItemResult, SampleError
+from pytest_qnext.capability.session import FIXTURE, CapabilitySession, ItemResult, SampleError
 from pytest_qnext.perf import session as perf_session
+from pytest_qnext.report.controller import META_PROPERTY, ROW_PROPERTY, CapabilityReport
 from pytest_qnext.settings import Settings, add_options
 from pytest_qnext.target import ResolvedTarget, TargetError, TargetRunner, preflight
 
@@ -130,7 +130,7 @@ def _oracle_file(config: pytest.Config) -> Path | None:
     capability = state.settings.capability
     if state.settings.sim_spec is None or not capability.datasets or capability.responses:
         return None
-    from pytest_qnext.engine.oracle import write_oracle_file
+    from pytest_qnext.sim.oracle import write_oracle_file
 
     entries = config.stash[CAPABILITY_KEY].entries()
     folder = Path(tempfile.mkdtemp(prefix="qnext-oracle-"))
@@ -146,10 +146,10 @@ def _contiguous_dist(config: pytest.Config) -> bool:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """Capability runs: worker gw<i> of n runs contiguous block i (engine/scheduler.py)."""
+    """Capability runs: worker gw<i> of n runs contiguous block i (capability/scheduler.py)."""
     if not _contiguous_dist(config):
         return None
-    from pytest_qnext.engine.scheduler import ContiguousScheduling
+    from pytest_qnext.capability.scheduler import ContiguousScheduling
 
     return ContiguousScheduling(config, log)
 
@@ -216,7 +216,7 @@ def _start_capability(session: pytest.Session) -> None:
     config = session.config
     items = session.items
     if _is_xdist_worker(config) and config.workerinput.get("qnext_contiguous"):  # type: ignore[attr-defined]
-        from pytest_qnext.engine.scheduler import block, worker_index
+        from pytest_qnext.capability.scheduler import block, worker_index
 
         info = config.workerinput  # type: ignore[attr-defined]
         index = worker_index(str(info.get("workerid", "")))
@@ -269,7 +269,7 @@ class _CapabilityController:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """Write the report dir and let gates decide the exit status (engine/controller.py)."""
+        """Write the report dir and let gates decide the exit status (report/controller.py)."""
         self.config.stash[CAPABILITY_KEY].stop()
         report = self.config.stash[CAPABILITY_REPORT_KEY]
         perf_rows = _state(self.config).extras.get("perf")

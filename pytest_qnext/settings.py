@@ -1,7 +1,7 @@
 """The settings in effect: one frozen, validated object built once per session.
 
 Resolution order for every option: CLI > ini (`qnext_*`) > env > default (see options.py).
-The capability and perf areas declare their own options (engine/options.py, perf/options.py) and
+The capability and perf areas declare their own options (capability/options.py, perf/options.py) and
 their frozen settings hang off this object.
 """
 
@@ -13,7 +13,7 @@ from typing import Literal
 
 import pytest
 
-from pytest_qnext.engine import options as capability_options
+from pytest_qnext.capability import options as capability_options
 from pytest_qnext.options import add_option, parse_choice, parse_float, parse_int, resolve
 from pytest_qnext.perf import options as perf_options
 

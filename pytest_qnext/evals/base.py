@@ -1,6 +1,6 @@
 """What a benchmark is: a loader of Samples, a prompt, and a pure scorer.
 
-The engine (pytest_qnext.engine) does everything between prompt and scorer: asking the server,
+The engine (pytest_qnext.capability) does everything between prompt and scorer: asking the server,
 caching, replay, stripping `<think>` blocks and deciding `truncated`/`error`. A scorer only sees
 final answer text.
 """
@@ -8,56 +8,17 @@ final answer text.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-__all__ = [
-    "DatasetUnavailable",
-    "EvalSpec",
-    "LoadContext",
-    "Message",
-    "Outcome",
-    "Sample",
-    "Score",
-]
+from pytest_qnext.sample import Message, Sample, Score
 
-Message = dict[str, str]  # {"role": ..., "content": ...}
-Outcome = Literal["pass", "fail", "unparsed", "truncated", "error", "skipped"]
+__all__ = ["DatasetUnavailable", "EvalSpec", "LoadContext"]
 
 
 class DatasetUnavailable(Exception):
     """A dataset could not be loaded; the message is one line telling the user what to do."""
-
-
-@dataclass(frozen=True)
-class Sample:
-    """One benchmark sample. `id` is the stable sample id of the contract in DESIGN.md."""
-
-    id: str
-    input: str  # the question / problem / prompt text as the dataset has it
-    target: str  # the reference answer (letter, number, text); "" when the scorer needs none
-    choices: tuple[str, ...] = ()
-    subset: str = "default"
-    metadata: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Score:
-    """A scorer's verdict on one response.
-
-    `metrics` maps metric name -> (numerator, denominator). Dataset scores are micro averages:
-    sum of numerators / sum of denominators. A plain accuracy sample gives {"acc": (1, 1)} or
-    {"acc": (0, 1)}; IFEval gives instruction counts for its inst-level metrics.
-    """
-
-    outcome: Literal["pass", "fail", "unparsed"]
-    metrics: Mapping[str, tuple[float, float]]
-    extracted: str | None = None  # the answer the scorer read from the response
-    explanation: str = ""  # one line for failure messages (e.g. failed instruction ids)
-    # extra JSON-able fields for the sample's report row (e.g. IFEval's per-instruction verdicts
-    # for the per-instruction-type breakdown)
-    details: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Literal
 
-from pytest_qnext.evals.base import EvalSpec, LoadContext, Message, Sample, Score
+from pytest_qnext.evals.base import EvalSpec, LoadContext
 from pytest_qnext.evals.hub import BadDatasetArgs
+from pytest_qnext.sample import Message, Sample, Score
 from pytest_qnext.scoring.extract import LETTERS, extract_letter, extract_letter_tiger_lab
 
 __all__ = [

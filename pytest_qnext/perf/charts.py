@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from pytest_qnext.perf.catalog import display_scale, display_unit, get
+
 __all__ = ["CHART_FILES", "write_charts"]
 
 CHART_FILES = ("perf_throughput.png", "perf_ttft.png", "perf_tpot.png")
@@ -17,6 +19,13 @@ def _finite(values: Sequence[Any]) -> list[float]:
     return [
         float(v) if isinstance(v, int | float) and math.isfinite(v) else math.nan for v in values
     ]
+
+
+def _title(latency: str) -> str:
+    """'time to first token' for 'ttft' (the catalog's label without its statistic)."""
+    metric = get(f"{latency}_p50")
+    label = metric.label.rsplit(" ", 1)[0] if metric is not None else latency
+    return label[:1].upper() + label[1:]
 
 
 def write_charts(rows: Sequence[Mapping[str, Any]], directory: Path) -> list[Path]:
@@ -51,13 +60,11 @@ def write_charts(rows: Sequence[Mapping[str, Any]], directory: Path) -> list[Pat
     plt.close(fig)
     written.append(path)
 
-    for metric, filename, title in (
-        ("ttft", CHART_FILES[1], "Time to first token"),
-        ("tpot", CHART_FILES[2], "Time per output token"),
-    ):
+    for metric, filename in (("ttft", CHART_FILES[1]), ("tpot", CHART_FILES[2])):
         fig, ax = plt.subplots(figsize=(7, 4.5))
+        scale = display_scale(f"{metric}_p50")
         for pct in _PCTS:
-            values = [v * 1e3 for v in _finite([r.get(f"{metric}_{pct}") for r in ordered])]
+            values = [v * scale for v in _finite([r.get(f"{metric}_{pct}") for r in ordered])]
             (line,) = ax.plot(achieved, values, "o-", label=pct)
             if pct == "p99":  # hollow where fewer than 100 values: that p99 is about the max
                 few = [bool(r.get(f"{metric}_p99_low_n")) for r in ordered]
@@ -70,7 +77,8 @@ def write_charts(rows: Sequence[Mapping[str, Any]], directory: Path) -> list[Pat
                     label="p99 from < 100 values (about the max)" if any(few) else None,
                 )
         ax.set_xlabel("achieved concurrency")
-        ax.set_ylabel("ms")
+        ax.set_ylabel(display_unit(f"{metric}_p50"))
+        title = _title(metric)
         ax.set_title(f"{title} percentiles vs concurrency")
         ax.grid(True, alpha=0.3)
         ax.legend()

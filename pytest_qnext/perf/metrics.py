@@ -25,44 +25,22 @@ from typing import Any
 
 import numpy as np
 
+from pytest_qnext.perf.catalog import LATENCIES, LOW_N, PERCENTILES, STATS
 from pytest_qnext.perf.loadgen import PerfRecord, PointRun
 from pytest_qnext.tokenizer import TokenCounter
 
 __all__ = [
-    "LATENCIES",
-    "METRIC_NAMES",
-    "PERCENTILES",
     "compute_metrics",
     "percentile",
     "record_row",
     "time_weighted_concurrency",
 ]
 
-LATENCIES = ("ttft", "tpot", "itl", "e2e")
-PERCENTILES = (50, 90, 95, 99)
-LOW_N = 100
 BOOTSTRAP_RESAMPLES = 200
 MAX_EXAMPLES = 5
 # the event loop lagging this much (p99) may distort the ITL/TTFT the client measures
 LAG_WARN_ABS = 0.005
 LAG_WARN_REL = 0.25
-
-METRIC_NAMES: tuple[str, ...] = (
-    *(f"{m}_{s}" for m in LATENCIES for s in ("mean", *(f"p{p}" for p in PERCENTILES))),
-    "output_throughput",
-    "total_throughput",
-    "request_throughput",
-    "achieved_concurrency",
-    "error_rate",
-    "errors",
-    "completed",
-    "tokens_per_chunk",
-    "prompt_mismatches",
-    "completion_mismatches",
-    "recount_mismatches",
-    "loop_lag_p99",
-    "send_lag_p99",
-)
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -124,7 +102,7 @@ def _output_tokens(rec: PerfRecord, recount: int | None) -> int | None:
 def compute_metrics(
     run: PointRun, tokenizer: TokenCounter | None = None, *, seed: int = 0
 ) -> dict[str, Any]:
-    """The flat metrics dict of a point (plain JSON values; see METRIC_NAMES for gate keys)."""
+    """The flat metrics dict of a point (plain JSON values; gateable names: catalog.py)."""
     records = run.records
     ok = [r for r in records if r.record.ok]
     out: dict[str, Any] = {
@@ -203,7 +181,7 @@ def compute_metrics(
     rng = np.random.default_rng(seed)
     noise: dict[str, float] = {}
     for name, values in zip(LATENCIES, (ttft, tpot, itl, e2e), strict=False):
-        for stat in ("mean", "p50", "p90", "p95", "p99"):
+        for stat in STATS:
             noise[f"{name}_{stat}"] = _noise(values, stat, rng)
     rate_noise = _noise(rates, "mean", rng)
     for name in ("output_throughput", "total_throughput", "request_throughput"):

@@ -16,63 +16,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pytest_qnext.perf.catalog import BASELINE_METRICS, GATE_METRICS, direction
+
 __all__ = [
-    "BASELINE_METRICS",
     "SLO",
     "GateResult",
     "SLOError",
     "compare_baseline",
-    "direction",
     "load_baseline",
     "parse_regression",
     "parse_slo",
 ]
 
-LOWER_IS_BETTER_PREFIXES = ("ttft_", "tpot_", "itl_", "e2e_", "loop_lag_")
-LOWER_IS_BETTER = ("error_rate", "errors", "prompt_mismatches", "completion_mismatches")
-HIGHER_IS_BETTER = (
-    "output_throughput",
-    "total_throughput",
-    "request_throughput",
-    "achieved_concurrency",
-    "tokens_per_chunk",
-    "completed",
-)
-# what a baseline comparison looks at (percentiles with enough support, and throughputs)
-BASELINE_METRICS = (
-    "ttft_p50",
-    "ttft_p90",
-    "tpot_p50",
-    "tpot_p90",
-    "itl_p50",
-    "e2e_p50",
-    "output_throughput",
-    "total_throughput",
-    "request_throughput",
-)
 _SLO_RE = re.compile(r"^\s*([a-z0-9_]+)\s*(<=|>=)\s*([-+0-9.eE]+)\s*(ms|s)?\s*$")
 _UNITS = {"ms": 1e-3, "s": 1.0, None: 1.0}
 
 
 class SLOError(ValueError):
     """A gate or baseline could not be understood; the message says what to write instead."""
-
-
-def direction(metric: str) -> str | None:
-    """'lower' or 'higher' is better for `metric`; None when it has no direction."""
-    if metric in LOWER_IS_BETTER or metric.startswith(LOWER_IS_BETTER_PREFIXES):
-        if metric.endswith("_n"):
-            return None
-        return "lower"
-    if metric in HIGHER_IS_BETTER:
-        return "higher"
-    return None
-
-
-def _known(metric: str) -> bool:
-    from pytest_qnext.perf.metrics import METRIC_NAMES
-
-    return metric in METRIC_NAMES
 
 
 @dataclass(frozen=True)
@@ -123,11 +84,9 @@ def parse_slo(text: str) -> SLO:
             "'ttft_p99<=2.0' or 'output_throughput>=500'"
         )
     metric, op, raw, unit = match.groups()
-    if not _known(metric):
-        from pytest_qnext.perf.metrics import METRIC_NAMES
-
+    if metric not in GATE_METRICS:
         raise SLOError(
-            f"unknown metric {metric!r} in {text!r}; use one of: {', '.join(METRIC_NAMES)}"
+            f"unknown metric {metric!r} in {text!r}; use one of: {', '.join(GATE_METRICS)}"
         )
     try:
         limit = float(raw) * _UNITS[unit]

@@ -6,35 +6,40 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pytest_qnext.perf.catalog import display_scale
+
 __all__ = ["COLUMNS", "format_table", "notes"]
 
-# (header, key, scale, format)
-COLUMNS: tuple[tuple[str, str, float, str], ...] = (
-    ("Par", "parallel", 1, "d"),
-    ("Num", "number", 1, "d"),
-    ("Conc", "achieved_concurrency", 1, ".2f"),
-    ("Req/s", "request_throughput", 1, ".2f"),
-    ("Out tok/s", "output_throughput", 1, ".1f"),
-    ("Tot tok/s", "total_throughput", 1, ".1f"),
-    ("TTFT ms p50", "ttft_p50", 1e3, ".1f"),
-    ("TTFT p99", "ttft_p99", 1e3, ".1f"),
-    ("TPOT ms p50", "tpot_p50", 1e3, ".2f"),
-    ("TPOT p99", "tpot_p99", 1e3, ".2f"),
-    ("ITL ms p50", "itl_p50", 1e3, ".2f"),
-    ("E2E s p50", "e2e_p50", 1, ".3f"),
-    ("Tok/chunk", "tokens_per_chunk", 1, ".2f"),
-    ("Err %", "error_rate", 100, ".1f"),
-    ("Mismatch", "_mismatch", 1, "d"),
+# (header, key, format); latencies are shown in the catalog's display unit (ms), except E2E
+COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("Par", "parallel", "d"),
+    ("Num", "number", "d"),
+    ("Conc", "achieved_concurrency", ".2f"),
+    ("Req/s", "request_throughput", ".2f"),
+    ("Out tok/s", "output_throughput", ".1f"),
+    ("Tot tok/s", "total_throughput", ".1f"),
+    ("TTFT ms p50", "ttft_p50", ".1f"),
+    ("TTFT p99", "ttft_p99", ".1f"),
+    ("TPOT ms p50", "tpot_p50", ".2f"),
+    ("TPOT p99", "tpot_p99", ".2f"),
+    ("ITL ms p50", "itl_p50", ".2f"),
+    ("E2E s p50", "e2e_p50", ".3f"),
+    ("Tok/chunk", "tokens_per_chunk", ".2f"),
+    ("Err %", "error_rate", ".1f"),
+    ("Mismatch", "_mismatch", "d"),
 )
+# columns not shown in the catalog's display unit
+_SCALE = {"e2e_p50": 1.0, "error_rate": 100.0}
 
 
-def _cell(row: Mapping[str, Any], key: str, scale: float, fmt: str) -> str:
+def _cell(row: Mapping[str, Any], key: str, fmt: str) -> str:
     if key == "_mismatch":
         value: Any = sum(int(row.get(f"{k}_mismatches") or 0) for k in ("prompt", "completion"))
     else:
         value = row.get(key)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
+    scale = _SCALE.get(key, display_scale(key))
     text = format(value * scale if scale != 1 else value, fmt)
     if key.endswith("_p99") and row.get(key.rsplit("_", 1)[0] + "_p99_low_n"):
         text += "*"
@@ -43,7 +48,7 @@ def _cell(row: Mapping[str, Any], key: str, scale: float, fmt: str) -> str:
 
 def format_table(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     """Aligned text lines: header, rule, one line per point."""
-    cells = [[_cell(r, key, scale, fmt) for _h, key, scale, fmt in COLUMNS] for r in rows]
+    cells = [[_cell(r, key, fmt) for _h, key, fmt in COLUMNS] for r in rows]
     headers = [h for h, *_ in COLUMNS]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
     lines = [" | ".join(h.rjust(w) for h, w in zip(headers, widths, strict=False))]

@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from pytest_qnext.sample import OUTCOMES
+
 __all__ = [
     "OUTCOMES",
     "RATE_NAMES",
@@ -22,7 +24,6 @@ __all__ = [
     "validate_row",
 ]
 
-OUTCOMES: tuple[str, ...] = ("pass", "fail", "unparsed", "truncated", "error", "skipped")
 RATE_NAMES: tuple[str, ...] = ("error_rate", "truncated_rate", "unparsed_rate")
 
 _DIGITS = re.compile(r"(\d+)")

@@ -25,7 +25,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from pytest_qnext.evals.base import Score
+from pytest_qnext.sample import Score
 
 __all__ = [
     "MAX_ANSWER_CHARS",

@@ -118,8 +118,8 @@ def test_plain_run_table_score_is_item_pass_rate(plain: tuple[int, str, Path]) -
 
 
 def oracle_file(project: Path) -> Path:
-    from pytest_qnext.engine.options import CapabilitySettings
-    from pytest_qnext.engine.oracle import write_oracle_file
+    from pytest_qnext.capability.options import CapabilitySettings
+    from pytest_qnext.sim.oracle import write_oracle_file
 
     settings = CapabilitySettings(
         datasets=("general_mcq",),

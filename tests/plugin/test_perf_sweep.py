@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pytest_qnext.perf.slo import BASELINE_METRICS, direction
+from pytest_qnext.perf.catalog import BASELINE_METRICS, direction
 
 REPO = Path(__file__).resolve().parents[2]
 SWEEP = (REPO / "benchmarks" / "test_perf.py").read_text(encoding="utf-8")

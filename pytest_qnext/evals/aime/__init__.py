@@ -14,14 +14,8 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
-from pytest_qnext.evals.base import (
-    DatasetUnavailable,
-    EvalSpec,
-    LoadContext,
-    Message,
-    Sample,
-    Score,
-)
+from pytest_qnext.evals.base import DatasetUnavailable, EvalSpec, LoadContext
+from pytest_qnext.sample import Message, Sample, Score
 from pytest_qnext.scoring.math import normalize_integer, oracle_response, score_integer
 
 __all__ = [

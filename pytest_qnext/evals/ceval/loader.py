@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pytest_qnext.evals.base import DatasetUnavailable, LoadContext, Message, Sample
+from pytest_qnext.evals.base import DatasetUnavailable, LoadContext
 from pytest_qnext.evals.ceval.subjects import SUBJECTS
 from pytest_qnext.evals.hub import hub_id_for, load_records, present_subsets
 from pytest_qnext.evals.mcq import check_few_shot, check_subsets, format_choices
+from pytest_qnext.sample import Message, Sample
 
 __all__ = ["HUB_ID", "load", "prompt", "row_to_sample"]
 

@@ -12,9 +12,10 @@ extraction and math-verify equivalence as MATH-500 (metric `acc`).
 
 from __future__ import annotations
 
-from pytest_qnext.evals.base import DatasetUnavailable, EvalSpec, LoadContext, Sample
+from pytest_qnext.evals.base import DatasetUnavailable, EvalSpec, LoadContext
 from pytest_qnext.evals.general_mcq.loader import read_rows, required_text
 from pytest_qnext.evals.math_500 import PROMPT_TEMPLATE, oracle, prompt, score
+from pytest_qnext.sample import Sample
 
 __all__ = ["PROMPT_TEMPLATE", "SPEC", "load", "oracle", "prompt", "score"]
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import string
 from typing import Any
 
-from pytest_qnext.evals.base import DatasetUnavailable, LoadContext, Message, Sample
+from pytest_qnext.evals.base import DatasetUnavailable, LoadContext
 from pytest_qnext.evals.general_mcq.loader import read_rows, required_text
 from pytest_qnext.evals.mcq import mcq_spec
+from pytest_qnext.sample import Message, Sample
 
 __all__ = ["SPEC", "load", "oracle", "prompt", "score"]
 

@@ -14,15 +14,9 @@ import string
 import unicodedata
 from typing import Any
 
-from pytest_qnext.evals.base import (
-    DatasetUnavailable,
-    EvalSpec,
-    LoadContext,
-    Message,
-    Sample,
-    Score,
-)
+from pytest_qnext.evals.base import DatasetUnavailable, EvalSpec, LoadContext
 from pytest_qnext.evals.general_mcq.loader import read_rows, required_text
+from pytest_qnext.sample import Message, Sample, Score
 
 __all__ = ["SPEC", "extract_answer", "load", "normalize", "oracle", "prompt", "score"]
 

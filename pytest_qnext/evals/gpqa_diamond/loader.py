@@ -27,9 +27,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pytest_qnext.evals.base import DatasetUnavailable, LoadContext, Message, Sample
+from pytest_qnext.evals.base import DatasetUnavailable, LoadContext
 from pytest_qnext.evals.hub import hub_id_for, load_records, local_files, one_line
 from pytest_qnext.evals.mcq import check_few_shot, check_subsets, user_prompt
+from pytest_qnext.sample import Message, Sample
 
 __all__ = [
     "DOMAINS",

@@ -13,9 +13,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from pytest_qnext.evals.base import DatasetUnavailable, LoadContext, Message, Sample
+from pytest_qnext.evals.base import DatasetUnavailable, LoadContext
 from pytest_qnext.evals.ifeval.checkers import InstructionError, configure_nltk
 from pytest_qnext.evals.ifeval.scorer import build_checkers
+from pytest_qnext.sample import Message, Sample
 
 __all__ = ["HUB_ID", "LOCAL_FILE", "load", "prompt", "row_to_sample"]
 

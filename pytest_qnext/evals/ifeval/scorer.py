@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pytest_qnext.evals.base import Sample, Score
 from pytest_qnext.evals.ifeval.checkers import Checker, InstructionError, build
+from pytest_qnext.sample import Sample, Score
 
 __all__ = [
     "METRICS",

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pytest_qnext.evals.base import DatasetUnavailable, LoadContext, Message, Sample
+from pytest_qnext.evals.base import DatasetUnavailable, LoadContext
 from pytest_qnext.evals.hub import hub_id_for, load_records, present_subsets
 from pytest_qnext.evals.mcq import check_few_shot, check_subsets, letters_for, user_prompt
+from pytest_qnext.sample import Message, Sample
 
 __all__ = ["HUB_ID", "SUBSETS", "load", "prompt", "row_to_sample"]
 

@@ -12,14 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pytest_qnext.evals.base import (
-    DatasetUnavailable,
-    EvalSpec,
-    LoadContext,
-    Message,
-    Sample,
-    Score,
-)
+from pytest_qnext.evals.base import DatasetUnavailable, EvalSpec, LoadContext
+from pytest_qnext.sample import Message, Sample, Score
 from pytest_qnext.scoring.math import oracle_response, score_math
 
 __all__ = [

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from pytest_qnext.evals.base import DatasetUnavailable, LoadContext, Message, Sample
+from pytest_qnext.evals.base import DatasetUnavailable, LoadContext
 from pytest_qnext.evals.hub import BadDatasetArgs, hub_id_for, load_records
 from pytest_qnext.evals.mcq import (
     check_few_shot,
@@ -26,6 +26,7 @@ from pytest_qnext.evals.mcq import (
     letters_for,
     user_prompt,
 )
+from pytest_qnext.sample import Message, Sample
 
 __all__ = ["CATEGORIES", "EXTRACTION_MODES", "HUB_ID", "load", "prompt", "row_to_sample"]
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pytest_qnext.evals.base import DatasetUnavailable, LoadContext, Message, Sample
+from pytest_qnext.evals.base import DatasetUnavailable, LoadContext
 from pytest_qnext.evals.hub import BadDatasetArgs, hub_id_for, load_records, present_subsets
 from pytest_qnext.evals.mcq import check_few_shot, check_subsets, letters_for, user_prompt
+from pytest_qnext.sample import Message, Sample
 
 __all__ = ["ERROR_TYPES", "HUB_ID", "SUBJECTS", "load", "prompt", "row_to_sample"]
 

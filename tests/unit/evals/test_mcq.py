@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_qnext.evals.base import LoadContext, Sample
+from pytest_qnext.evals.base import LoadContext
 from pytest_qnext.evals.hub import BadDatasetArgs
 from pytest_qnext.evals.mcq import (
     check_few_shot,
@@ -16,6 +16,7 @@ from pytest_qnext.evals.mcq import (
     score_letter,
     wrong_letter,
 )
+from pytest_qnext.sample import Sample
 
 
 def test_letters_and_choices() -> None:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from pytest_qnext.perf.catalog import direction
 from pytest_qnext.perf.slo import (
     SLOError,
     compare_baseline,
-    direction,
     load_baseline,
     parse_regression,
     parse_slo,

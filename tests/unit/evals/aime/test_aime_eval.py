@@ -11,7 +11,8 @@ import pytest
 import pytest_qnext
 from pytest_qnext.evals import registry
 from pytest_qnext.evals.aime import AIME24, AIME25, HUB_IDS, PROMPT_TEMPLATE, row_to_sample
-from pytest_qnext.evals.base import DatasetUnavailable, EvalSpec, LoadContext, Sample
+from pytest_qnext.evals.base import DatasetUnavailable, EvalSpec, LoadContext
+from pytest_qnext.sample import Sample
 from pytest_qnext.scoring.math import normalize_integer
 
 DEMO_DIR = Path(pytest_qnext.__file__).parent / "data" / "demo"

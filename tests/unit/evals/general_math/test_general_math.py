@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from pytest_qnext.engine.collect import CollectError, load_entries
-from pytest_qnext.engine.options import CapabilitySettings
+from pytest_qnext.capability.collect import CollectError, load_entries
+from pytest_qnext.capability.options import CapabilitySettings
 from pytest_qnext.evals import registry
 from pytest_qnext.evals.base import DatasetUnavailable, LoadContext
 from pytest_qnext.evals.general_math import SPEC

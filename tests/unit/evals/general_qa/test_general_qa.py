@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from pytest_qnext.evals import registry
-from pytest_qnext.evals.base import DatasetUnavailable, LoadContext, Sample
+from pytest_qnext.evals.base import DatasetUnavailable, LoadContext
 from pytest_qnext.evals.general_qa import SPEC, extract_answer, normalize
+from pytest_qnext.sample import Sample
 
 
 def _load(tmp_path: Path, rows: list[dict[str, Any]]) -> Sequence[Sample]:

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_qnext.evals.base import LoadContext, Sample
+from pytest_qnext.evals.base import LoadContext
 from pytest_qnext.evals.ifeval import configure_nltk, load
+from pytest_qnext.sample import Sample
 
 
 @pytest.fixture(scope="session")

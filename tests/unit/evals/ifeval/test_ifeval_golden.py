@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 
-from pytest_qnext.evals.base import Sample
 from pytest_qnext.evals.ifeval import instruction_verdicts, score
 from pytest_qnext.evals.ifeval.scorer import loose_variants
+from pytest_qnext.sample import Sample
 
 # key -> why the official verdicts are not reproducible (see module docstring)
 RANDOM_LETTER_ROWS = {"1129"}

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from pytest_qnext.evals.base import DatasetUnavailable, LoadContext, Sample
+from pytest_qnext.evals.base import DatasetUnavailable, LoadContext
 from pytest_qnext.evals.ifeval import INSTRUCTION_IDS, SPEC, load, prompt
 from pytest_qnext.evals.ifeval.scorer import METRICS
+from pytest_qnext.sample import Sample
 
 
 def _raw_rows(shared_data: Path) -> list[dict[str, object]]:

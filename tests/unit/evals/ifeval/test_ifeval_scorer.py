@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_qnext.evals.base import Sample
 from pytest_qnext.evals.ifeval import evaluate, instruction_verdicts, score
 from pytest_qnext.evals.ifeval.scorer import loose_variants
+from pytest_qnext.sample import Sample
 
 
 def _sample(ids: list[str], kwargs: list[dict[str, object]]) -> Sample:

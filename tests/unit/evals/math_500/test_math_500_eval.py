@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 
 import pytest_qnext
-from pytest_qnext.engine.collect import load_entries
-from pytest_qnext.engine.options import CapabilitySettings
+from pytest_qnext.capability.collect import load_entries
+from pytest_qnext.capability.options import CapabilitySettings
 from pytest_qnext.evals import registry
-from pytest_qnext.evals.base import DatasetUnavailable, LoadContext, Sample
+from pytest_qnext.evals.base import DatasetUnavailable, LoadContext
 from pytest_qnext.evals.math_500 import HUB_ID, LEVELS, SPEC, row_to_sample
+from pytest_qnext.sample import Sample
 
 DEMO_DIR = Path(pytest_qnext.__file__).parent / "data" / "demo"
 

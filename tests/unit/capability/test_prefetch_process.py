@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_qnext.engine.cache import ResponseCache
-from pytest_qnext.engine.prefetch import Job, PrefetchStopped
-from pytest_qnext.engine.prefetch_process import ClientSpec, ProcessPrefetcher
+from pytest_qnext.capability.cache import ResponseCache
+from pytest_qnext.capability.prefetch import Job, PrefetchStopped
+from pytest_qnext.capability.prefetch_process import ClientSpec, ProcessPrefetcher
 from pytest_qnext.sim import SimServer, parse_spec, run_in_process
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pytest_qnext.engine.cache import Answer
+from pytest_qnext.capability.cache import Answer
 from pytest_qnext.jsonl import json_objects
 
 __all__ = ["Replay", "ReplayError"]

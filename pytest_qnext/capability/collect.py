@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_qnext.engine.options import CapabilitySettings
-from pytest_qnext.evals.base import DatasetUnavailable, EvalSpec, LoadContext, Sample
+from pytest_qnext.capability.options import CapabilitySettings
+from pytest_qnext.evals.base import DatasetUnavailable, EvalSpec, LoadContext
+from pytest_qnext.sample import Sample
 
 __all__ = ["CollectError", "Entry", "apply_limit", "item_id", "load_entries"]
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_qnext.engine.cache import Answer, ResponseCache, cache_key
-from pytest_qnext.engine.replay import Replay, ReplayError
+from pytest_qnext.capability.cache import Answer, ResponseCache, cache_key
+from pytest_qnext.capability.replay import Replay, ReplayError
 
 MESSAGES = [{"role": "user", "content": "What is 2+2?"}]
 
@@ -59,7 +59,7 @@ def test_cache_file_never_holds_the_api_key(tmp_path: Path) -> None:
 def test_unwritable_cache_dir_is_one_line(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    from pytest_qnext.engine.cache import CacheError
+    from pytest_qnext.capability.cache import CacheError
 
     with pytest.raises(CacheError, match="--qnext-cache-dir"):
         ResponseCache(blocker / "sub")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_qnext.engine.cache import Answer, ResponseCache
-from pytest_qnext.engine.prefetch import Fetch, Job, Prefetcher, PrefetchStopped
+from pytest_qnext.capability.cache import Answer, ResponseCache
+from pytest_qnext.capability.prefetch import Fetch, Job, Prefetcher, PrefetchStopped
 
 
 def jobs(n: int) -> list[Job]:

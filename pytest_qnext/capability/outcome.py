@@ -16,8 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_qnext.engine.cache import Answer
-from pytest_qnext.evals.base import EvalSpec, Sample
+from pytest_qnext.capability.cache import Answer
+from pytest_qnext.evals.base import EvalSpec
+from pytest_qnext.sample import Sample
 from pytest_qnext.scoring.think import strip_think
 
 __all__ = ["Verdict", "decide", "failure_message", "split_think", "zeroed_metrics"]

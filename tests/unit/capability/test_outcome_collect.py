@@ -13,14 +13,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_qnext.engine.cache import Answer
-from pytest_qnext.engine.collect import CollectError, apply_limit, item_id, load_entries
-from pytest_qnext.engine.options import CapabilitySettings, parse_limit
-from pytest_qnext.engine.oracle import oracle_rows
-from pytest_qnext.engine.outcome import decide, failure_message
-from pytest_qnext.engine.scheduler import block
+from pytest_qnext.capability.cache import Answer
+from pytest_qnext.capability.collect import CollectError, apply_limit, item_id, load_entries
+from pytest_qnext.capability.options import CapabilitySettings, parse_limit
+from pytest_qnext.capability.outcome import decide, failure_message
+from pytest_qnext.capability.scheduler import block
 from pytest_qnext.evals import registry
-from pytest_qnext.evals.base import DatasetUnavailable, LoadContext, Sample
+from pytest_qnext.evals.base import DatasetUnavailable, LoadContext
+from pytest_qnext.sample import Sample
+from pytest_qnext.sim.oracle import oracle_rows
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from pytest_qnext.engine.collect import Entry, load_entries
-from pytest_qnext.engine.options import CapabilitySettings
+from pytest_qnext.capability.collect import Entry, load_entries
+from pytest_qnext.capability.options import CapabilitySettings
 
 __all__ = ["oracle_rows", "write_oracle_file"]
 

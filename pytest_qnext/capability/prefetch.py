@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_qnext.engine.cache import Answer, ResponseCache
+from pytest_qnext.capability.cache import Answer, ResponseCache
 
 __all__ = ["Fetch", "Job", "PrefetchStopped", "Prefetcher", "Progress", "wait_for_answer"]
 

@@ -22,8 +22,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from pytest_qnext.engine.cache import Answer
-from pytest_qnext.engine.prefetch import (
+from pytest_qnext.capability.cache import Answer
+from pytest_qnext.capability.prefetch import (
     Fetch,
     Job,
     OpenFetch,

@@ -22,18 +22,18 @@ from typing import Any
 
 import pytest
 
-from pytest_qnext.engine.cache import Answer, cache_key
-from pytest_qnext.engine.collect import CollectError, Entry, load_entries
-from pytest_qnext.engine.outcome import decide, failure_message
-from pytest_qnext.engine.prefetch import Job, Prefetcher, PrefetchStopped
-from pytest_qnext.engine.prefetch_process import (
+from pytest_qnext.capability.cache import Answer, cache_key
+from pytest_qnext.capability.collect import CollectError, Entry, load_entries
+from pytest_qnext.capability.outcome import decide, failure_message
+from pytest_qnext.capability.prefetch import Job, Prefetcher, PrefetchStopped
+from pytest_qnext.capability.prefetch_process import (
     ClientSpec,
     ProcessPrefetcher,
     client_fetch,
     discard_warm,
     warm_up,
 )
-from pytest_qnext.engine.replay import Replay, ReplayError
+from pytest_qnext.capability.replay import Replay, ReplayError
 from pytest_qnext.settings import Settings
 from pytest_qnext.target import ResolvedTarget
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from pytest_qnext.engine.options import CapabilitySettings
+from pytest_qnext.capability.options import CapabilitySettings
 
 __all__ = ["META_PROPERTY", "ROW_PROPERTY", "CapabilityReport", "parse_gates"]
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,10 +34,18 @@ from pytest_qnext.capability.prefetch_process import (
     warm_up,
 )
 from pytest_qnext.capability.replay import Replay, ReplayError
+from pytest_qnext.client.body import build_body
 from pytest_qnext.settings import Settings
 from pytest_qnext.target import ResolvedTarget
 
-__all__ = ["FIXTURE", "PROGRESS_EVERY_S", "CapabilitySession", "ItemResult", "SampleError"]
+__all__ = [
+    "FIXTURE",
+    "PROGRESS_EVERY_S",
+    "CapabilitySession",
+    "ItemResult",
+    "SampleError",
+    "request_body",
+]
 
 FIXTURE = "qnext_sample"
 PROGRESS_EVERY_S = 10.0
@@ -126,26 +134,31 @@ class CapabilitySession:
 
     def plan(self, item_ids: Sequence[str]) -> None:
         """This process's capability items, in the order they will run."""
-        model = self._model()
-        gen = dict(self.capability.gen_config)
-        api = self.settings.api
         plan = _Plan()
         for iid in item_ids:
             entry = self._by_id.get(iid)
             if entry is None:
                 continue
             plan.first_of.setdefault(entry.dataset, iid)
-            plan.jobs.append(self._job(entry, model, api, gen))
+            plan.jobs.append(self.job(entry))
         self._plan = plan
 
-    def _job(self, entry: Entry, model: str, api: str, gen: dict[str, Any]) -> Job:
+    def job(self, entry: Entry) -> Job:
+        """The request of one item: its body (the one builder) and that body's cache key."""
+        body = request_body(
+            self.settings.api,
+            self._model(),
+            entry.messages,
+            self.capability.gen_config,
+            stream=self.capability.stream,
+        )
         return Job(
             key=entry.item_id,
-            cache_key=cache_key(model, api, entry.messages, gen, entry.repeat),
+            cache_key=cache_key(body, entry.repeat),
             dataset=entry.dataset,
             sample_id=entry.sample.id,
             repeat=entry.repeat,
-            messages=entry.messages,
+            body=body,
         )
 
     def _model(self) -> str:
@@ -167,18 +180,8 @@ class CapabilitySession:
             return
         if not self._plan.jobs or self._target is None:
             return
-        cap, settings, target = self.capability, self.settings, self._target
-        spec = ClientSpec(
-            urls=tuple(target.urls),
-            model=target.model,
-            api=settings.api,
-            timeout=settings.timeout,
-            retries=settings.retries,
-            max_connections=max(cap.batch_size, 1),
-            stream=cap.stream,
-            gen=dict(cap.gen_config),
-            api_key=settings.api_key,
-        )
+        cap = self.capability
+        spec = self.client_spec()
         options: dict[str, Any] = {
             "batch_size": cap.batch_size,
             "cache_dir": None if cap.cache == "off" else cap.cache_dir,
@@ -189,6 +192,19 @@ class CapabilitySession:
         else:
             self._prefetcher = ProcessPrefetcher(self._plan.jobs, spec, **options)
         self._prefetcher.start()
+
+    def client_spec(self) -> ClientSpec:
+        """How the prefetcher reaches the target (what it sends is in each job's body)."""
+        assert self._target is not None, "set_target() first"
+        settings = self.settings
+        return ClientSpec(
+            urls=tuple(self._target.urls),
+            api=settings.api,
+            timeout=settings.timeout,
+            retries=settings.retries,
+            max_connections=max(self.capability.batch_size, 1),
+            api_key=settings.api_key,
+        )
 
     def warm_up(self) -> None:
         """Spawn the prefetch child early when this run will ask a server."""
@@ -227,12 +243,10 @@ class CapabilitySession:
                     f"{entry.item_id}: no server to ask (give --qnext-url or --qnext-sim)"
                 )
             # an item that was not planned in this process (e.g. --qnext-* after collection)
-            self._plan.jobs.append(
-                self._job(entry, self._model(), self.settings.api, dict(self.capability.gen_config))
-            )
+            self._plan.jobs.append(self.job(entry))
             self.start()
         assert self._prefetcher is not None
-        job = self._job(entry, self._model(), self.settings.api, dict(self.capability.gen_config))
+        job = self.job(entry)
         self._maybe_progress()
         return self._prefetcher.get(job, on_wait=self._maybe_progress)
 
@@ -312,3 +326,19 @@ class CapabilitySession:
         )
         row.update(verdict.details)
         return row
+
+
+def request_body(
+    api: str,
+    model: str,
+    messages: Sequence[Mapping[str, Any]],
+    gen_config: Mapping[str, Any],
+    *,
+    stream: bool,
+) -> dict[str, Any]:
+    """The body asking `model` about one item: its messages for the chat API, their contents
+    joined into one prompt for the completions API."""
+    if api == "completions":
+        prompt = "\n\n".join(str(m.get("content", "")) for m in messages)
+        return build_body(api, model, prompt=prompt, gen_config=gen_config, stream=stream)
+    return build_body(api, model, messages=messages, gen_config=gen_config, stream=stream)

@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 GOLDEN = Path(__file__).parent / "data" / "help_options.txt"
 # wide enough that argparse and pytest put each option's help on one line
 WIDE = "4000"
@@ -79,8 +81,12 @@ def option_lines(text: str) -> list[str]:
     return lines
 
 
-def test_help_lists_the_golden_options_and_defaults(tmp_path: Path) -> None:
-    text = help_text(tmp_path)
+@pytest.fixture(scope="module")
+def text(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return help_text(tmp_path_factory.mktemp("help"))
+
+
+def test_help_lists_the_golden_options_and_defaults(text: str) -> None:
     current = option_lines(text)
     golden = GOLDEN.read_text(encoding="utf-8").splitlines()
     assert current == golden
@@ -90,8 +96,7 @@ def test_help_lists_the_golden_options_and_defaults(tmp_path: Path) -> None:
     assert keys == flags
 
 
-def test_every_option_help_ends_with_its_default(tmp_path: Path) -> None:
-    text = help_text(tmp_path)
+def test_every_option_help_ends_with_its_default(text: str) -> None:
     entries = _entries(text, _OPTION)
     assert len(entries) == len(GOLDEN.read_text(encoding="utf-8").splitlines())
     for match, body in entries:

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from pytest_qnext.capability.cache import Answer
 from pytest_qnext.capability.collect import CollectError, apply_limit, item_id, load_entries
-from pytest_qnext.capability.options import CapabilitySettings, parse_limit
+from pytest_qnext.capability.options import CapabilitySettings
+from pytest_qnext.options import parse_limit
 from pytest_qnext.capability.outcome import decide, failure_message
 from pytest_qnext.capability.scheduler import block
 from pytest_qnext.evals import registry
@@ -165,10 +166,12 @@ def test_fraction_limit_takes_a_ceil_share(n: int, frac: float) -> None:
 
 
 def test_parse_limit_rejects_nonsense() -> None:
-    assert parse_limit("100") == 100 and parse_limit("0.25") == 0.25 and parse_limit(None) is None
+    flag = "--qnext-limit"
+    assert parse_limit(flag, "100") == 100 and parse_limit(flag, "0.25") == 0.25
+    assert CapabilitySettings().limit is None  # not given: every sample
     for bad in ("0", "-3", "1.5", "ten"):
         with pytest.raises(pytest.UsageError, match="--qnext-limit"):
-            parse_limit(bad)
+            parse_limit(flag, bad)
 
 
 @given(st.integers(0, 500), st.integers(1, 16))

@@ -142,7 +142,7 @@ def test_perf_path_seed_shape_at_parallel_32(qwen3_tokenizer_path: Path) -> None
     truth = load_tokenizer(tokenizer)
     for r in run.records:
         assert r.record.completion_tokens == 256
-        assert r.record.prompt_tokens == truth.count_chat(r.request.body["messages"])
+        assert r.record.prompt_tokens == truth.count_chat(r.request.messages)
     assert m["completion_mismatches"] == 0
     assert m["recount_mismatches"] == 0
     assert abs(m["ttft_p50"] - TTFT) < BOUND

@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from pytest_qnext.capability.cache import Answer
 from pytest_qnext.capability.collect import CollectError, apply_limit, item_id, load_entries
 from pytest_qnext.capability.options import CapabilitySettings
-from pytest_qnext.options import parse_limit
 from pytest_qnext.capability.outcome import decide, failure_message
 from pytest_qnext.capability.scheduler import block
 from pytest_qnext.evals import registry
 from pytest_qnext.evals.base import DatasetUnavailable, LoadContext
+from pytest_qnext.options import parse_limit
 from pytest_qnext.sample import Sample
 from pytest_qnext.sim.oracle import oracle_rows
 

@@ -35,6 +35,8 @@ __all__ = [
 ]
 
 PERF_RECORDS_FILE = "perf.jsonl"
+
+
 def sweep_points(settings: PerfSettings) -> tuple[list[SweepPoint], list[str]]:
     """(points, ids) to parametrize `qnext_perf_point` with."""
     points = settings.points()

@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from pytest_qnext.collections.rows import CollectionRow
 from pytest_qnext.scoring.stats import bootstrap_ci, wilson_interval
 
 __all__ = ["LEVELS", "ScoredRow", "collection_levels"]
@@ -74,6 +75,12 @@ class ScoredRow:
     @property
     def leaf(self) -> tuple[tuple[str, ...], str]:
         return tuple(self.categories), self.dataset
+
+    @classmethod
+    def of(cls, row: CollectionRow, score: float) -> ScoredRow:
+        """A collection file's row with the score its sample got."""
+        return cls(row.dataset_name, row.subset_name, row.sample_id, score, row.weight,
+                   row.task_type, tuple(row.tags), tuple(row.categories))  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_qnext.collections.load import load_leaf, spec_for
-from pytest_qnext.collections.schema import CollectionError
+from pytest_qnext.collections.schema import CollectionError, read_text
 from pytest_qnext.jsonl import json_objects
 from pytest_qnext.sample import Sample
 
@@ -221,12 +221,7 @@ def read_collection(path: str | Path) -> list[CollectionRow]:
     indices, each (dataset, sample id) once, one weight per leaf. One `CollectionError` line
     (`<file>:<line>: ...`) for the first problem."""
     source = Path(path)
-    try:
-        text = source.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CollectionError(f"{source}: no such collection file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CollectionError(f"{source}: cannot read the collection file ({exc})") from None
+    text = read_text(source, "collection file", CollectionError)
     rows: list[CollectionRow] = []
     indices: dict[int, int] = {}
     samples: dict[tuple[str, str], int] = {}

@@ -21,7 +21,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CollectionError", "CollectionSchema", "DatasetInfo", "SchemaError", "path_label"]
+__all__ = [
+    "CollectionError",
+    "CollectionSchema",
+    "DatasetInfo",
+    "SchemaError",
+    "path_label",
+    "read_text",
+]
 
 _YAML_SUFFIXES = (".yaml", ".yml")
 _LEAF_KEYS = ("name", "weight", "task_type", "tags", "args")
@@ -37,6 +44,16 @@ class CollectionError(Exception):
 
 class SchemaError(CollectionError):
     """The schema itself is wrong (structure, weights, names, benchmark arguments)."""
+
+
+def read_text(source: Path, what: str, error: type[CollectionError]) -> str:
+    """A UTF-8 file's text; `error("<file>: no such <what>")` (or why it cannot be read)."""
+    try:
+        return source.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(f"{source}: no such {what}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{source}: cannot read the {what} ({exc})") from None
 
 
 def path_label(path: Sequence[str]) -> str:
@@ -132,12 +149,7 @@ class CollectionSchema:
     def from_file(cls, path: str | Path) -> CollectionSchema:
         """Read a JSON or YAML schema file; every problem is one `SchemaError` line."""
         source = Path(path)
-        try:
-            text = source.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise SchemaError(f"{source}: no such schema file") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SchemaError(f"{source}: cannot read the schema file ({exc})") from None
+        text = read_text(source, "schema file", SchemaError)
         if source.suffix.lower() in _YAML_SUFFIXES:
             data = _parse_yaml(text, source)
         else:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from pytest_qnext.collections import LEVELS, ScoredRow, collection_levels
+from pytest_qnext.collections import LEVELS, CollectionRow, ScoredRow, collection_levels
 from pytest_qnext.scoring.stats import wilson_interval
 
 
@@ -171,6 +171,13 @@ def test_weighted_interval_covers_the_true_index() -> None:
         lo, hi = root["weighted_ci"]
         covered += lo <= truth <= hi
     assert 0.88 <= covered / trials <= 0.99, covered
+
+
+def test_scored_row_of_a_collection_row() -> None:
+    row = CollectionRow(3, "aime24", "61", "default", "math", ("en",), ("Q", "Math"), 0.25,
+                        {}, False, {"id": "61"})  # fmt: skip
+    scored = ScoredRow.of(row, 1.0)
+    assert scored == ScoredRow("aime24", "default", "61", 1.0, 0.25, "math", ("en",), ("Q", "Math"))
 
 
 def test_empty_and_invalid_rows() -> None:

@@ -2,7 +2,7 @@
 
     from pytest_qnext.collections import CollectionSchema, DatasetInfo, WeightedSampler
 
-    schema = CollectionSchema("Mix", [
+    schema = CollectionSchema("Mix", datasets=[
         DatasetInfo("mmlu_pro", weight=2, task_type="exam", tags=["en"]),
         DatasetInfo("math_500", weight=1, task_type="math", tags=["en"]),
     ])

@@ -24,10 +24,10 @@ def qwen3() -> CollectionSchema:
 
     return CollectionSchema(
         "Qwen3",
-        [
+        datasets=[
             CollectionSchema(
                 "English",
-                [
+                datasets=[
                     leaf("mmlu_pro", "exam", "en"),
                     leaf("mmlu_redux", "exam", "en"),
                     leaf("ifeval", "instruction", "en"),
@@ -35,11 +35,11 @@ def qwen3() -> CollectionSchema:
             ),
             CollectionSchema(
                 "Chinese",
-                [leaf("ceval", "exam", "zh"), leaf("iquiz", "exam", "zh")],
+                datasets=[leaf("ceval", "exam", "zh"), leaf("iquiz", "exam", "zh")],
             ),
             CollectionSchema(
                 "Code",
-                [
+                datasets=[
                     leaf(
                         "live_code_bench",
                         "code",
@@ -51,7 +51,7 @@ def qwen3() -> CollectionSchema:
             ),
             CollectionSchema(
                 "Math&Science",
-                [
+                datasets=[
                     leaf("math_500", "math", "en"),
                     leaf("aime24", "math", "en"),
                     leaf("aime25", "math", "en"),

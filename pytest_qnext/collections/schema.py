@@ -14,6 +14,7 @@ node by its path ("Qwen3/English/mmlu_pro") and saying what to change. Files are
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from collections.abc import Iterator, Mapping, Sequence
@@ -82,7 +83,7 @@ class DatasetInfo:
         tags = (self.tags,) if isinstance(self.tags, str) else tuple(self.tags)
         object.__setattr__(self, "tags", tags)
         object.__setattr__(self, "hierarchy", tuple(self.hierarchy))
-        object.__setattr__(self, "args", dict(self.args))
+        object.__setattr__(self, "args", copy.deepcopy(dict(self.args)))
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -104,8 +105,10 @@ class CollectionSchema:
     """A node: a name, a weight among its siblings, and its children (nodes or leaves)."""
 
     name: str
-    datasets: list[DatasetInfo | CollectionSchema] = field(default_factory=list)
-    weight: float = 1.0
+    # EvalScope's order (name, weight, datasets), keyword-only as EvalScope's examples pass
+    # them: a positional list can never land in `weight`
+    weight: float = field(default=1.0, kw_only=True)
+    datasets: list[DatasetInfo | CollectionSchema] = field(default_factory=list, kw_only=True)
 
     def __str__(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)

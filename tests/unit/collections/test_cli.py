@@ -126,8 +126,8 @@ def test_cycle_in_module_attribute_schema(
 ) -> None:
     (tmp_path / "loopy.py").write_text(
         "from pytest_qnext.collections import CollectionSchema, DatasetInfo\n"
-        "A = CollectionSchema('A', [DatasetInfo('aime24')])\n"
-        "B = CollectionSchema('B', [A])\n"
+        "A = CollectionSchema('A', datasets=[DatasetInfo('aime24')])\n"
+        "B = CollectionSchema('B', datasets=[A])\n"
         "A.datasets.append(B)\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))

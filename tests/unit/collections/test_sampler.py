@@ -29,11 +29,12 @@ def _small() -> CollectionSchema:
     # aime24 30 rows, aime25 30, iquiz 20 (offline copies)
     return CollectionSchema(
         "Mix",
-        [
+        datasets=[
             CollectionSchema(
-                "Math", [DatasetInfo("aime24", 1, "math"), DatasetInfo("aime25", 1, "math")]
+                "Math",
+                datasets=[DatasetInfo("aime24", 1, "math"), DatasetInfo("aime25", 1, "math")],
             ),
-            CollectionSchema("Quiz", [DatasetInfo("iquiz", 2, "", ["zh"])], weight=2),
+            CollectionSchema("Quiz", datasets=[DatasetInfo("iquiz", 2, "", ["zh"])], weight=2),
         ],
     )
 
@@ -114,28 +115,31 @@ def test_same_seed_same_bytes_other_seed_other_order(shared_data: Path, tmp_path
 def test_a_leafs_draw_ignores_its_siblings(shared_data: Path) -> None:
     both = WeightedSampler(_small(), seed=3, data_dir=shared_data).sample(12)
     alone = CollectionSchema(
-        "Mix", [CollectionSchema("Quiz", [DatasetInfo("iquiz", 2, "", ["zh"])], weight=2)]
+        "Mix",
+        datasets=[
+            CollectionSchema("Quiz", datasets=[DatasetInfo("iquiz", 2, "", ["zh"])], weight=2)
+        ],
     )
     only = WeightedSampler(alone, seed=3, data_dir=shared_data).sample(8)
     assert {r.sample_id for r in both if r.dataset_name == "iquiz"} == {r.sample_id for r in only}
 
 
 def test_subset_list_is_applied(shared_data: Path) -> None:
-    schema = CollectionSchema("S", [DatasetInfo("iquiz", args={"subset_list": ["EQ"]})])
+    schema = CollectionSchema("S", datasets=[DatasetInfo("iquiz", args={"subset_list": ["EQ"]})])
     rows = WeightedSampler(schema, data_dir=shared_data).sample(1000)
     assert len(rows) == 10 and {r.subset_name for r in rows} == {"EQ"}
     assert {r.sample_id for r in rows} == {f"EQ/{i}" for i in range(10)}
 
 
 def test_bad_subset_is_a_schema_error(shared_data: Path) -> None:
-    schema = CollectionSchema("S", [DatasetInfo("iquiz", args={"subset_list": ["XQ"]})])
+    schema = CollectionSchema("S", datasets=[DatasetInfo("iquiz", args={"subset_list": ["XQ"]})])
     with pytest.raises(SchemaError, match=r"^S/iquiz: .*XQ") as exc:
         WeightedSampler(schema, data_dir=shared_data).sample(10)
     assert "\n" not in str(exc.value)
 
 
 def test_unknown_benchmark_stops_before_loading(tmp_path: Path) -> None:
-    schema = CollectionSchema("S", [DatasetInfo("aime24"), DatasetInfo("mmlu_prox")])
+    schema = CollectionSchema("S", datasets=[DatasetInfo("aime24"), DatasetInfo("mmlu_prox")])
     seen: list[str] = []
     sampler = WeightedSampler(
         schema, data_dir=tmp_path, progress=lambda d, t, label: seen.append(label)
@@ -148,7 +152,7 @@ def test_unknown_benchmark_stops_before_loading(tmp_path: Path) -> None:
 def test_unavailable_leaves_are_recorded_and_the_rest_builds(shared_data: Path) -> None:
     schema = CollectionSchema(
         "S",
-        [
+        datasets=[
             DatasetInfo("aime24"),
             DatasetInfo("live_code_bench", args={"subset_list": ["v5_v6"]}),
             DatasetInfo("mmlu_pro", args={"local_path": str(shared_data / "nowhere")}),
@@ -167,7 +171,7 @@ def test_unavailable_leaves_are_recorded_and_the_rest_builds(shared_data: Path) 
 
 
 def test_nothing_loadable_is_an_error(tmp_path: Path) -> None:
-    schema = CollectionSchema("S", [DatasetInfo("live_code_bench")])
+    schema = CollectionSchema("S", datasets=[DatasetInfo("live_code_bench")])
     with pytest.raises(
         CollectionError, match=r"^no leaf of 'S' could be loaded: S/live_code_bench"
     ):
@@ -177,18 +181,18 @@ def test_nothing_loadable_is_an_error(tmp_path: Path) -> None:
 def test_overlapping_leaves_of_one_benchmark_are_refused(shared_data: Path) -> None:
     schema = CollectionSchema(
         "S",
-        [
-            CollectionSchema("A", [DatasetInfo("iquiz")]),
-            CollectionSchema("B", [DatasetInfo("iquiz", args={"subset_list": ["IQ"]})]),
+        datasets=[
+            CollectionSchema("A", datasets=[DatasetInfo("iquiz")]),
+            CollectionSchema("B", datasets=[DatasetInfo("iquiz", args={"subset_list": ["IQ"]})]),
         ],
     )
     with pytest.raises(SchemaError, match=r"^S/A/iquiz and S/B/iquiz both hold iquiz/IQ/0"):
         WeightedSampler(schema, data_dir=shared_data).sample(10)
     disjoint = CollectionSchema(
         "S",
-        [
-            CollectionSchema("A", [DatasetInfo("iquiz", args={"subset_list": ["EQ"]})]),
-            CollectionSchema("B", [DatasetInfo("iquiz", args={"subset_list": ["IQ"]})]),
+        datasets=[
+            CollectionSchema("A", datasets=[DatasetInfo("iquiz", args={"subset_list": ["EQ"]})]),
+            CollectionSchema("B", datasets=[DatasetInfo("iquiz", args={"subset_list": ["IQ"]})]),
         ],
     )
     assert len(WeightedSampler(disjoint, data_dir=shared_data).sample(100)) == 20
@@ -213,7 +217,7 @@ def test_rows_round_trip_to_the_loaders_samples(shared_data: Path, tmp_path: Pat
 def test_gpqa_text_is_withheld_and_resolved_from_the_encrypted_data(
     shared_data: Path, tmp_path: Path
 ) -> None:
-    schema = CollectionSchema("S", [DatasetInfo("gpqa_diamond", task_type="knowledge")])
+    schema = CollectionSchema("S", datasets=[DatasetInfo("gpqa_diamond", task_type="knowledge")])
     rows = WeightedSampler(schema, data_dir=shared_data).sample(1000)
     path = tmp_path / "gpqa.jsonl"
     text = _file_bytes(rows, path).decode("utf-8")

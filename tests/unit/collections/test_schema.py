@@ -20,15 +20,15 @@ from pytest_qnext.collections import (
 def _mixed() -> CollectionSchema:
     return CollectionSchema(
         "Root",
-        [
+        datasets=[
             CollectionSchema(
                 "A",
-                [
+                datasets=[
                     DatasetInfo("aime24", 1, "math", ["en"]),
                     DatasetInfo("aime25", 3, "math", ["en"], {"few_shot_num": 0}),
                 ],
             ),
-            CollectionSchema("B", [DatasetInfo("iquiz", 2, "exam", ["zh"])], weight=3),
+            CollectionSchema("B", datasets=[DatasetInfo("iquiz", 2, "exam", ["zh"])], weight=3),
         ],
     )
 
@@ -129,9 +129,16 @@ def test_bad_schema_data_is_one_line(data: object, expected: str) -> None:
     assert _one_line(exc).startswith(f"s.json: {expected}")
 
 
+def test_weight_and_datasets_are_keywords_as_in_evalscope() -> None:
+    with pytest.raises(TypeError):
+        CollectionSchema("R", [DatasetInfo("aime24")])  # type: ignore[misc]
+    schema = CollectionSchema(name="R", weight=2, datasets=[DatasetInfo("aime24")])
+    assert schema.to_dict()["weight"] == 2
+
+
 def test_cycle_in_objects_is_one_line() -> None:
-    inner = CollectionSchema("Inner", [DatasetInfo("aime24")])
-    root = CollectionSchema("Root", [inner])
+    inner = CollectionSchema("Inner", datasets=[DatasetInfo("aime24")])
+    root = CollectionSchema("Root", datasets=[inner])
     inner.datasets.append(root)
     with pytest.raises(SchemaError) as exc:
         root.flatten()
@@ -166,10 +173,11 @@ def test_load_schema_references(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     module = tmp_path / "my_schemas.py"
     module.write_text(
         "from pytest_qnext.collections import CollectionSchema, DatasetInfo\n"
-        "MIX = CollectionSchema('Mix', [DatasetInfo('aime24', 2), DatasetInfo('aime25', 1)])\n"
+        "MIX = CollectionSchema('Mix', datasets=[DatasetInfo('aime24', 2),\n"
+        "                                        DatasetInfo('aime25', 1)])\n"
         "AS_DICT = {'name': 'D', 'datasets': [{'name': 'aime24'}]}\n"
         "def make():\n    return MIX\n"
-        "LOOP = CollectionSchema('Loop', [DatasetInfo('aime24')])\n"
+        "LOOP = CollectionSchema('Loop', datasets=[DatasetInfo('aime24')])\n"
         "LOOP.datasets.append(LOOP)\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))

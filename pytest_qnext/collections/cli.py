@@ -93,13 +93,14 @@ class _Bar:
 def _draw_table(draws: Sequence[LeafDraw]) -> list[str]:
     width = max([len("leaf")] + [len(d.label) for d in draws])
     kinds = max([len("task_type")] + [len(d.task_type) for d in draws])
-    lines = [f"{'leaf':<{width}}  {'task_type':<{kinds}}  {'weight':>8}  {'rows':>7}  {'drawn':>7}"]
+    head = f"{'leaf':<{width}}  {'task_type':<{kinds}}  {'weight':>8}  {'rows':>7}  {'quota':>9}"
+    lines = [f"{head}  {'drawn':>7}"]
     for d in draws:
         rows = "-" if d.unavailable else str(d.available)
         note = "  unavailable" if d.unavailable else ""
         lines.append(
             f"{d.label:<{width}}  {d.task_type:<{kinds}}  {d.leaf.weight:>8.4f}  {rows:>7}  "
-            f"{d.drawn:>7}{note}"
+            f"{d.quota:>9}  {d.drawn:>7}{note}"
         )
     return lines
 

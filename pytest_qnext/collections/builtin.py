@@ -22,41 +22,32 @@ def qwen3() -> CollectionSchema:
     def leaf(name: str, task_type: str, tag: str, **args: object) -> DatasetInfo:
         return DatasetInfo(name, 1, task_type, [tag], {**_ZERO_SHOT, **args})
 
+    def group(name: str, *leaves: DatasetInfo) -> CollectionSchema:
+        return CollectionSchema(name, datasets=list(leaves))
+
+    lcb_window = {"start_date": "2025-01-01", "end_date": "2025-04-30"}
     return CollectionSchema(
         "Qwen3",
         datasets=[
-            CollectionSchema(
+            group(
                 "English",
-                datasets=[
-                    leaf("mmlu_pro", "exam", "en"),
-                    leaf("mmlu_redux", "exam", "en"),
-                    leaf("ifeval", "instruction", "en"),
-                ],
+                leaf("mmlu_pro", "exam", "en"),
+                leaf("mmlu_redux", "exam", "en"),
+                leaf("ifeval", "instruction", "en"),
             ),
-            CollectionSchema(
-                "Chinese",
-                datasets=[leaf("ceval", "exam", "zh"), leaf("iquiz", "exam", "zh")],
-            ),
-            CollectionSchema(
+            group("Chinese", leaf("ceval", "exam", "zh"), leaf("iquiz", "exam", "zh")),
+            group(
                 "Code",
-                datasets=[
-                    leaf(
-                        "live_code_bench",
-                        "code",
-                        "en",
-                        subset_list=["v5_v6"],
-                        extra_params={"start_date": "2025-01-01", "end_date": "2025-04-30"},
-                    )
-                ],
+                leaf(
+                    "live_code_bench", "code", "en", subset_list=["v5_v6"], extra_params=lcb_window
+                ),
             ),
-            CollectionSchema(
+            group(
                 "Math&Science",
-                datasets=[
-                    leaf("math_500", "math", "en"),
-                    leaf("aime24", "math", "en"),
-                    leaf("aime25", "math", "en"),
-                    leaf("gpqa_diamond", "knowledge", "en"),
-                ],
+                leaf("math_500", "math", "en"),
+                leaf("aime24", "math", "en"),
+                leaf("aime25", "math", "en"),
+                leaf("gpqa_diamond", "knowledge", "en"),
             ),
         ],
     )

@@ -13,8 +13,11 @@ def json_objects(
     text: str, label: str, error: Callable[[str], Exception]
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, object) for each non-blank line of `text`. A line that is not a JSON
-    object raises `error("<label>:<line>: ...")`: the caller's exception type and naming."""
-    for number, line in enumerate(text.splitlines(), 1):
+    object raises `error("<label>:<line>: ...")`: the caller's exception type and naming.
+
+    Lines end at "\n" only: `str.splitlines` would also break inside a JSON string at a raw
+    U+2028/U+2029/U+0085 (real MMLU-Pro text has U+2028; `ensure_ascii=False` writes it raw)."""
+    for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         try:

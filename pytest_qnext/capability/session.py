@@ -24,6 +24,7 @@ import pytest
 
 from pytest_qnext.capability.cache import Answer, cache_key
 from pytest_qnext.capability.collect import CollectError, Entry, load_entries
+from pytest_qnext.capability.errors import SampleError
 from pytest_qnext.capability.outcome import decide, failure_message
 from pytest_qnext.capability.prefetch import Job, Prefetcher, PrefetchStopped
 from pytest_qnext.capability.prefetch_process import (
@@ -35,6 +36,7 @@ from pytest_qnext.capability.prefetch_process import (
 )
 from pytest_qnext.capability.replay import Replay, ReplayError
 from pytest_qnext.client.body import build_body
+from pytest_qnext.evals.registry import Registry
 from pytest_qnext.settings import Settings
 from pytest_qnext.target import ResolvedTarget
 
@@ -53,10 +55,6 @@ PROGRESS_EVERY_S = 10.0
 # child process (the default, which keeps the client off pytest's GIL).
 PREFETCH_ENV = "QNEXT_PREFETCH"
 REPLAY_MODEL = "replay"
-
-
-class SampleError(Exception):
-    """An item whose request failed after retries: reported by pytest as an error."""
 
 
 @dataclass
@@ -91,8 +89,9 @@ class _Plan:
 class CapabilitySession:
     """Owns the selected entries, the prefetcher or replay, and turns answers into rows."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, benchmarks: Registry | None = None) -> None:
         self.settings = settings
+        self.benchmarks = benchmarks
         self.capability = settings.capability
         self._entries: list[Entry] | None = None
         self._by_id: dict[str, Entry] = {}
@@ -115,7 +114,7 @@ class CapabilitySession:
         """The selected entries (loaded once); `pytest.UsageError` with one line on problems."""
         if self._entries is None:
             try:
-                self._entries, self.metas = load_entries(self.capability)
+                self._entries, self.metas = load_entries(self.capability, self.benchmarks)
             except CollectError as exc:
                 raise pytest.UsageError(str(exc)) from None
             self._by_id = {e.item_id: e for e in self._entries}

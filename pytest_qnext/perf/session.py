@@ -2,7 +2,6 @@
 
 plugin.py keeps thin hooks that call into here:
 - `sweep_points(settings)` parametrizes `qnext_perf_point` (`test_sweep[parallel=8-number=40]`);
-- `refuse_xdist(config)` stops a perf run under xdist with one line;
 - `PerfSession.run_point(point, benchmark)` runs one point (the `qnext_perf` fixture hands out
   this bound method) and returns a `PointResult` whose `check()` fails the item on gates;
 - `PerfSession.finish()` writes the charts; `terminal_lines()` is the summary table.
@@ -30,49 +29,18 @@ from pytest_qnext.perf.table import format_table, notes
 
 __all__ = [
     "PERF_RECORDS_FILE",
-    "XDIST_REFUSAL",
     "PerfSession",
     "PointResult",
-    "refuse_xdist",
-    "selects_perf",
     "sweep_points",
 ]
 
 PERF_RECORDS_FILE = "perf.jsonl"
-XDIST_REFUSAL = (
-    "pytest-qnext: perf sweeps refuse to run under xdist (-n/--dist): timings from parallel "
-    "workers are not trustworthy; run `pytest -m perf` without -n"
-)
 
 
 def sweep_points(settings: PerfSettings) -> tuple[list[SweepPoint], list[str]]:
     """(points, ids) to parametrize `qnext_perf_point` with."""
     points = settings.points()
     return points, [p.id for p in points]
-
-
-def selects_perf(config: pytest.Config) -> bool:
-    """Whether the -m expression lets an item marked only `perf` through."""
-    expr = str(config.getoption("markexpr", "") or "")
-    if not expr:
-        return False
-    try:
-        from _pytest.mark.expression import Expression
-
-        def matcher(name: str, /, **kwargs: str | int | bool | None) -> bool:
-            return name == "perf"
-
-        return bool(Expression.compile(expr).evaluate(matcher))
-    except Exception:
-        return "perf" in expr and "not perf" not in expr
-
-
-def refuse_xdist(config: pytest.Config) -> None:
-    """Raise UsageError when perf items are selected and xdist workers would run them."""
-    workers = getattr(config.option, "numprocesses", None)
-    dist = getattr(config.option, "dist", "no")
-    if (workers or (dist not in (None, "no"))) and selects_perf(config):
-        raise pytest.UsageError(XDIST_REFUSAL)
 
 
 def _plain(value: Any) -> Any:

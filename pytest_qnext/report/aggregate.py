@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Aggregator", "RowError", "registry_breakdown"]
 
-SCHEMA_VERSION = 2  # 2: typed rows (details nested, messages), breakdowns instead of instructions
+SCHEMA_VERSION = 2  # 2: rows nest details and carry messages; per-benchmark "breakdowns"
 
 
 def registry_breakdown(dataset: str, benchmarks: Registry | None = None) -> Breakdown | None:

@@ -175,13 +175,18 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 def _options_given(config: pytest.Config) -> bool:
-    """Whether any --qnext-* option was given on the command line or in the ini file."""
-    given = any(
-        value not in (None, [], ())
-        for name, value in vars(config.option).items()
-        if name.startswith("qnext_")
-    )
-    return given or any(str(key).startswith("qnext_") for key in config.inicfg)
+    """Whether any --qnext-* option was given on the command line or in the ini file (each
+    option's dest is also its ini key)."""
+    names = [name for name in vars(config.option) if name.startswith("qnext_")]
+    if any(getattr(config.option, name) not in (None, [], ()) for name in names):
+        return True
+    for name in names:
+        try:
+            if config.getini(name) not in (None, "", [], ()):
+                return True
+        except ValueError:  # a CLI-only flag (e.g. --qnext-no-stream) has no ini key
+            continue
+    return False
 
 
 @pytest.hookimpl(tryfirst=True)

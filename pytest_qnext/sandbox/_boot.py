@@ -185,14 +185,19 @@ class _CapData(ctypes.Structure):
     _fields_ = [(name, ctypes.c_uint32) for name in ("effective", "permitted", "inheritable")]
 
 
-def _drop_capabilities() -> None:
-    """Empty the bounding, ambient, effective, permitted and inheritable capability sets."""
+def _drop_bounding_set() -> None:
+    """Empty the bounding and ambient sets: no exec can ever grant a capability again."""
     for cap in range(64):
         if _libc.prctl(_PR_CAPBSET_DROP, ctypes.c_ulong(cap), 0, 0, 0) < 0:
             if ctypes.get_errno() == errno.EINVAL:  # past the last capability
                 break
             _check(-1, f"prctl(PR_CAPBSET_DROP {cap})")
     _libc.prctl(_PR_CAP_AMBIENT, ctypes.c_ulong(_PR_CAP_AMBIENT_CLEAR_ALL), 0, 0, 0)
+
+
+def _drop_capabilities() -> None:
+    """Empty every capability set of this process."""
+    _drop_bounding_set()
     data = (_CapData * 2)()
     _check(_libc.capset(ctypes.byref(_CapHeader(_CAP_VERSION_3, 0)), data), "capset")
 
@@ -218,7 +223,7 @@ def _bind(source: str, target: str, *, read_only: bool) -> None:
 
 
 def _build_root(config: dict[str, Any]) -> None:
-    """Mount a tmpfs root at config['mountpoint'], fill it, pivot into it, make it read-only."""
+    """P: mount a tmpfs root at config['mountpoint'] and fill it (C then enters it)."""
     root = config["mountpoint"]
     _mount(None, "/", None, _MS_REC | _MS_PRIVATE)
     _mount("tmpfs", root, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=1m,nr_inodes=4096,mode=0755")
@@ -235,6 +240,14 @@ def _build_root(config: dict[str, Any]) -> None:
     _mount("tmpfs", root + "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, opts)
     os.makedirs(root + "/proc", mode=0o555, exist_ok=True)
     os.makedirs(root + "/.oldroot", mode=0o700, exist_ok=True)
+
+
+def _enter_root(config: dict[str, Any]) -> None:
+    """C: mount a /proc of the new pid namespace (while the host's /proc is still visible, as a
+    user namespace requires), pivot into the new root, drop the old one, make / read-only."""
+    root = config["mountpoint"]
+    with contextlib.suppress(BootError):  # without /proc the program just cannot see itself
+        _mount("proc", root + "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC)
     _pivot_root(root, root + "/.oldroot")
     os.chdir("/")
     _check(_libc.umount2(b"/.oldroot", _MNT_DETACH), "umount old root")
@@ -287,6 +300,7 @@ def _lock_down(config: dict[str, Any]) -> None:
     elif os.geteuid() == 0:  # a uid of its own, so RLIMIT_NPROC applies and counts only us
         uid = int(config["uid_base"]) + int(config["boot_pid"])
         _set_limits(limits, int(limits["max_processes"]))
+        _drop_bounding_set()
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)
@@ -327,8 +341,11 @@ def _init_process(config: dict[str, Any], runner: dict[str, Any], go: int) -> in
     _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, "PR_SET_PDEATHSIG")
     os.read(go, 1)  # EOF once the parent holds pidfds for P and C
     os.close(go)
-    with contextlib.suppress(BootError):  # without /proc the program just cannot see itself
-        _mount("proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC)
+    try:
+        _enter_root(config)
+    except (BootError, OSError) as exc:
+        _report(1, {"op": "boot_error", "stage": "root", "error": str(exc)})
+        return _BOOT_FAILED
     child = os.fork()
     if child == 0:
         code = 1

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import select
 import selectors
 import shutil
@@ -99,6 +100,9 @@ class SandboxProcess:
         self._boot_fd: int | None = None
         self._init_fd: int | None = None
         self._boot_pid = 0
+        self._closing = False
+        self._tail = b""
+        self.init_pid = 0  # the sandbox's top process (pid 1 of its namespace), as the host sees it
         self._workdir = (
             tempfile.mkdtemp(prefix="qnext-sandbox-work-") if mode != "namespaces" else ""
         )
@@ -152,10 +156,11 @@ class SandboxProcess:
         deadline = time.monotonic() + BOOT_TIMEOUT_S
         boot = self._boot_message(deadline, "boot")
         self._boot_pid = int(boot["boot_pid"])
+        self.init_pid = int(boot["init_pid"])
         try:  # both processes wait for our "go", so these pids cannot have been reused
             self._boot_fd = os.pidfd_open(self._boot_pid)
             if self.mode == "namespaces":
-                self._init_fd = os.pidfd_open(int(boot["init_pid"]))
+                self._init_fd = os.pidfd_open(self.init_pid)
         except OSError as exc:
             raise SandboxError(f"pidfd_open of the sandbox failed: {exc}") from None
         self.send({"op": "go"})
@@ -212,6 +217,8 @@ class SandboxProcess:
             return
         if not chunk:
             self._selector.unregister(fd)
+        elif fd == self._out and self._closing:  # only its exit frame matters now
+            self._tail = (self._tail + chunk)[-_TAIL_BYTES:]
         elif fd == self._out:
             self._buffer += chunk
         elif len(self._stderr) < self.limits.stderr_bytes:
@@ -239,13 +246,22 @@ class SandboxProcess:
         if self._info is not None:
             return self._info
         os.close(self._in)
+        self._closing = True
+        self._tail = bytes(self._buffer[-_TAIL_BYTES:])
+        self._buffer.clear()
         if self._boot_fd is not None:
             if not _exited(self._boot_fd, 0):
                 self._terminate()
-            if not _exited(self._boot_fd, _EXIT_WAIT_S):  # never seen; be sure anyway
+            if not self._wait_draining(_EXIT_WAIT_S):  # never seen; be sure anyway
                 _pidfd_kill(self._boot_fd)
-                _exited(self._boot_fd, None)
-        self._collect_tail()
+                self._wait_draining(None)
+        deadline = time.monotonic() + 1.0  # what it wrote before it went: exit frame, stderr
+        while self._selector.get_map() and time.monotonic() < deadline:
+            for key, _ in self._selector.select(0.05):
+                self._drain(int(key.fd))
+        found = _EXIT_FRAME.findall(self._tail)
+        if found:
+            self.exit_status = int(found[-1])
         self._selector.close()
         for fd in (self._out, self._err, self._boot_fd, self._init_fd):
             if fd is not None:
@@ -255,21 +271,21 @@ class SandboxProcess:
         self._info = ExitInfo(self.exit_status, self._stderr_tail(), self._killed)
         return self._info
 
-    def _collect_tail(self) -> None:
-        """Read what the sandbox wrote before it went (its exit frame, stderr)."""
-        deadline = time.monotonic() + 1.0
-        while self._selector.get_map() and time.monotonic() < deadline:
-            for key, _ in self._selector.select(0.05):
-                self._drain(int(key.fd))
-        try:
-            while True:
-                frame = self._frame()
-                if frame is _NO_FRAME:
-                    break
-                if isinstance(frame, dict) and frame.get("op") == "exit":
-                    self.exit_status = int(frame.get("status", -1))
-        except MessageTooLarge:
-            pass
+    def _wait_draining(self, timeout: float | None) -> bool:
+        """Wait for the boot process to exit, reading its pipes meanwhile (a full pipe would
+        block its last write). True once it has exited."""
+        assert self._boot_fd is not None
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            fds: list[int] = [self._boot_fd, *(int(fd) for fd in self._selector.get_map())]
+            readable, _, _ = select.select(fds, [], [], left)
+            if self._boot_fd in readable:
+                return True
+            if not readable and left == 0.0:
+                return False
+            for fd in readable:
+                self._drain(fd)
 
     @property
     def pid(self) -> int:
@@ -295,3 +311,6 @@ def _exited(pidfd: int, timeout: float | None) -> bool:
 
 
 _NO_FRAME = object()
+_TAIL_BYTES = 4096
+# the boot process's last frame, as `_boot.encode_frame` writes it
+_EXIT_FRAME = re.compile(rb'\{"op":"exit","status":(-?\d+)\}')

@@ -192,6 +192,12 @@ class Zygote:
         with self._lock:
             self._close_locked()
 
+    @property
+    def pid(self) -> int | None:
+        """The zygote process's pid while it runs."""
+        proc = self._proc
+        return proc.pid if proc is not None and proc.poll() is None else None
+
 
 _default: Zygote | None = None
 _default_lock = threading.Lock()

@@ -278,7 +278,7 @@ class SandboxProcess:
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            fds: list[int] = [self._boot_fd, *(int(fd) for fd in self._selector.get_map())]
+            fds = [self._boot_fd, *(key.fd for key in self._selector.get_map().values())]
             readable, _, _ = select.select(fds, [], [], left)
             if self._boot_fd in readable:
                 return True

@@ -39,6 +39,7 @@ How the official harness runs a program (LiveCodeBench `lcb_runner/evaluation/te
 from __future__ import annotations
 
 import ast
+import contextlib
 import io
 import os
 import sys
@@ -123,6 +124,8 @@ _ERROR_CHARS = 1000
 
 for _name in PREAMBLE_MODULES:  # loaded once in the zygote; each sandbox starts warm
     __import__(_name)
+with contextlib.suppress(ImportError):  # the official harness imports numpy before its
+    import numpy  # noqa: F401  # guard runs, so programs may use it
 
 
 def preamble() -> str:

@@ -378,7 +378,10 @@ def _supervise(child: int) -> int:
     os.dup2(null, 0)  # only H reads the parent's messages
     os.close(null)
     _, wstatus = os.waitpid(child, 0)
-    _report(1, {"op": "exit", "status": _exit_code(wstatus)})
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = used.ru_utime + used.ru_stime + own.ru_utime + own.ru_stime
+    _report(1, {"op": "exit", "status": _exit_code(wstatus), "cpu": round(cpu, 6)})
     return 0
 
 

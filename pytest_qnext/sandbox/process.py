@@ -68,6 +68,7 @@ class ExitInfo:
     status: int | None
     stderr: str
     killed: bool
+    cpu_seconds: float | None = None  # user + system time of all of the sandbox's processes
 
     @property
     def signal_name(self) -> str | None:
@@ -102,6 +103,12 @@ class SandboxProcess:
         self._boot_pid = 0
         self._closing = False
         self._tail = b""
+        self._outbox = bytearray()
+        self._in_open = True
+        self._ready = False
+        self._boot_deadline = 0.0
+        self.uid: int | None = None  # the program's uid, once the runner is ready
+        self.cpu_seconds: float | None = None  # CPU time of the whole sandbox, once it ended
         self.init_pid = 0  # the sandbox's top process (pid 1 of its namespace), as the host sees it
         self._workdir = (
             tempfile.mkdtemp(prefix="qnext-sandbox-work-") if mode != "namespaces" else ""
@@ -123,7 +130,7 @@ class SandboxProcess:
         finally:
             for fd in (child_in, child_out, child_err):
                 os.close(fd)
-        for fd in (self._out, self._err):
+        for fd in (self._in, self._out, self._err):
             os.set_blocking(fd, False)
         self._selector = selectors.DefaultSelector()
         self._selector.register(self._out, selectors.EVENT_READ)
@@ -137,24 +144,22 @@ class SandboxProcess:
 
     # --- start-up ---------------------------------------------------------------------------
 
-    def _boot_message(self, deadline: float, expect: str) -> dict[str, Any]:
-        try:
-            message = self.recv(deadline - time.monotonic())
-        except RunnerGone:
-            detail = self._stderr_tail() or f"status {self.exit_status}"
-            raise SandboxError(f"sandbox exited during start-up ({detail})") from None
-        except (RunnerTimeout, MessageTooLarge) as exc:
-            raise SandboxError(f"sandbox did not start ({exc})") from None
-        if isinstance(message, dict) and message.get("op") == expect:
-            return message
-        if isinstance(message, dict) and message.get("op") == "boot_error":
-            stage, error = message.get("stage"), message.get("error")
-            raise SandboxError(f"sandbox start-up failed ({stage}): {error}")
-        raise SandboxError(f"sandbox start-up sent {str(message)[:200]!r}, not {expect!r}")
+    def _boot_message(self, deadline: float) -> dict[str, Any]:
+        """The boot process's first frame: its pids, or why it could not set up."""
+        frame = self._next_frame(deadline)
+        if frame is _TIMED_OUT:
+            raise SandboxError(f"sandbox did not start within {BOOT_TIMEOUT_S:g}s")
+        if frame is _CLOSED or (isinstance(frame, dict) and frame.get("op") == "exit"):
+            detail = self._stderr_tail() or "no output"
+            raise SandboxError(f"sandbox exited during start-up ({detail})")
+        if isinstance(frame, dict) and frame.get("op") == "boot":
+            return frame
+        self._on_boot_frame(frame)  # a boot_error: raises
+        raise SandboxError(f"sandbox start-up sent {str(frame)[:200]!r}, not 'boot'")
 
     def _handshake(self) -> None:
         deadline = time.monotonic() + BOOT_TIMEOUT_S
-        boot = self._boot_message(deadline, "boot")
+        boot = self._boot_message(deadline)
         self._boot_pid = int(boot["boot_pid"])
         self.init_pid = int(boot["init_pid"])
         try:  # both processes wait for our "go", so these pids cannot have been reused
@@ -163,18 +168,62 @@ class SandboxProcess:
                 self._init_fd = os.pidfd_open(self.init_pid)
         except OSError as exc:
             raise SandboxError(f"pidfd_open of the sandbox failed: {exc}") from None
-        self.send({"op": "go"})
-        ready = self._boot_message(deadline, "ready")
-        self.uid = int(ready["uid"])
+        self._boot_deadline = deadline
+        self.post({"op": "go"})  # the runner's "ready" is read by the first recv()
+
+    def _on_boot_frame(self, frame: Any) -> None:
+        """The first frame after "go": "ready" (the runner runs) or why the lock-down failed."""
+        if isinstance(frame, dict) and frame.get("op") == "ready":
+            self.uid = int(frame["uid"])
+            self._ready = True
+            return
+        if isinstance(frame, dict) and frame.get("op") == "boot_error":
+            stage, error = frame.get("stage"), frame.get("error")
+            raise SandboxError(f"sandbox start-up failed ({stage}): {error}")
+        raise SandboxError(f"sandbox start-up sent {str(frame)[:200]!r}, not 'ready'")
 
     # --- messages ---------------------------------------------------------------------------
 
+    def post(self, message: Any) -> None:
+        """Queue one message without waiting: it is written while `recv` waits, so a runner
+        can work through several messages without a round trip each."""
+        if not self._in_open:
+            return  # the runner is gone; recv() reports how it ended
+        self._outbox += _boot.encode_frame(message)
+        self._push()
+
     def send(self, message: Any) -> None:
-        """Send one message; RunnerGone when the runner no longer reads."""
+        """Send one message and wait until it is written; RunnerGone when nobody reads it."""
+        if not self._in_open:
+            raise RunnerGone("the sandbox closed its input")
+        self.post(message)
+        while self._outbox and self._in_open:
+            for key, _ in self._selector.select(1.0):
+                self._ready_fd(int(key.fd))
+        if not self._in_open:
+            raise RunnerGone("the sandbox closed its input")
+
+    def _push(self) -> None:
         try:
-            _boot.write_all(self._in, _boot.encode_frame(message))
-        except OSError:
-            raise RunnerGone("the sandbox closed its input") from None
+            written = os.write(self._in, self._outbox[: 1 << 16])
+        except BlockingIOError:
+            written = 0
+        except OSError:  # EPIPE: the runner no longer reads
+            self._outbox.clear()
+            self._in_open = False
+            written = 0
+        del self._outbox[:written]
+        registered = self._in in self._selector.get_map()
+        if self._outbox and not registered:
+            self._selector.register(self._in, selectors.EVENT_WRITE)
+        elif not self._outbox and registered:
+            self._selector.unregister(self._in)
+
+    def _ready_fd(self, fd: int) -> None:
+        if fd == self._in:
+            self._push()
+        else:
+            self._drain(fd)
 
     def _frame(self) -> Any:
         if len(self._buffer) < _boot.HEADER.size:
@@ -192,23 +241,46 @@ class SandboxProcess:
         except ValueError:
             return {"op": "garbled", "bytes": size}
 
-    def recv(self, timeout: float) -> Any:
-        """The runner's next message within `timeout` seconds (see the exception classes)."""
-        deadline = time.monotonic() + max(timeout, 0.0)
+    def _next_frame(self, deadline: float) -> Any:
+        """The next raw frame, or _TIMED_OUT at the deadline, or _CLOSED at end of output."""
         while True:
             frame = self._frame()
-            if isinstance(frame, dict) and frame.get("op") == "exit":
-                self.exit_status = int(frame.get("status", -1))
-                raise RunnerGone(f"the sandbox exited (status {self.exit_status})")
             if frame is not _NO_FRAME:
                 return frame
             if self._out not in self._selector.get_map():
-                raise RunnerGone("the sandbox closed its output")
+                return _CLOSED
             left = deadline - time.monotonic()
             if left <= 0:
-                raise RunnerTimeout(f"no message within {timeout:.3g}s")
+                return _TIMED_OUT
             for key, _ in self._selector.select(left):
-                self._drain(int(key.fd))
+                self._ready_fd(int(key.fd))
+
+    def recv(self, timeout: float) -> Any:
+        """The runner's next message within `timeout` seconds (see the exception classes).
+
+        The clock starts once the runner is ready: time spent starting the sandbox is ours,
+        bounded by BOOT_TIMEOUT_S, and a failed start raises SandboxError."""
+        deadline = time.monotonic() + max(timeout, 0.0)
+        while True:
+            frame = self._next_frame(deadline if self._ready else self._boot_deadline)
+            gone = frame is _CLOSED or (isinstance(frame, dict) and frame.get("op") == "exit")
+            if isinstance(frame, dict) and frame.get("op") == "exit":
+                self.exit_status = int(frame.get("status", -1))
+                self.cpu_seconds = float(frame.get("cpu", 0.0))
+            if not self._ready:
+                if frame is _TIMED_OUT:
+                    raise SandboxError(f"sandbox did not start within {BOOT_TIMEOUT_S:g}s")
+                if gone:
+                    detail = self._stderr_tail() or f"status {self.exit_status}"
+                    raise SandboxError(f"sandbox exited during start-up ({detail})")
+                self._on_boot_frame(frame)
+                deadline = time.monotonic() + max(timeout, 0.0)
+                continue
+            if frame is _TIMED_OUT:
+                raise RunnerTimeout(f"no message within {timeout:.3g}s")
+            if gone:
+                raise RunnerGone(f"the sandbox exited (status {self.exit_status})")
+            return frame
 
     def _drain(self, fd: int) -> None:
         try:
@@ -245,6 +317,10 @@ class SandboxProcess:
         """Kill what is left, wait until it is gone, release everything; idempotent."""
         if self._info is not None:
             return self._info
+        if self._in in self._selector.get_map():
+            self._selector.unregister(self._in)
+        self._outbox.clear()
+        self._in_open = False
         os.close(self._in)
         self._closing = True
         self._tail = bytes(self._buffer[-_TAIL_BYTES:])
@@ -261,14 +337,15 @@ class SandboxProcess:
                 self._drain(int(key.fd))
         found = _EXIT_FRAME.findall(self._tail)
         if found:
-            self.exit_status = int(found[-1])
+            self.exit_status = int(found[-1][0])
+            self.cpu_seconds = float(found[-1][1])
         self._selector.close()
         for fd in (self._out, self._err, self._boot_fd, self._init_fd):
             if fd is not None:
                 os.close(fd)
         if self._workdir:
             shutil.rmtree(self._workdir, ignore_errors=True)
-        self._info = ExitInfo(self.exit_status, self._stderr_tail(), self._killed)
+        self._info = ExitInfo(self.exit_status, self._stderr_tail(), self._killed, self.cpu_seconds)
         return self._info
 
     def _wait_draining(self, timeout: float | None) -> bool:
@@ -311,6 +388,8 @@ def _exited(pidfd: int, timeout: float | None) -> bool:
 
 
 _NO_FRAME = object()
+_TIMED_OUT = object()
+_CLOSED = object()
 _TAIL_BYTES = 4096
 # the boot process's last frame, as `_boot.encode_frame` writes it
-_EXIT_FRAME = re.compile(rb'\{"op":"exit","status":(-?\d+)\}')
+_EXIT_FRAME = re.compile(rb'\{"op":"exit","status":(-?\d+),"cpu":([0-9.e-]+)\}')

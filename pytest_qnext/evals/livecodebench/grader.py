@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -123,6 +123,7 @@ class Verdict:
     error: str = ""
     run_seconds: float = 0.0  # the program's own time over the tests it ran
     wall_seconds: float = 0.0  # sandbox start to verdict
+    sandbox_cpu_seconds: float | None = None  # CPU time of all the sandbox's processes
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -256,6 +257,12 @@ def _call_args(problem: Problem) -> list[list[Any]]:
         ) from None
 
 
+def _test_message(problem: Problem, args: list[list[Any]] | None, index: int) -> dict[str, Any]:
+    if args is None:
+        return {"input": problem.inputs[index]}
+    return {"args": args[index]}
+
+
 def _gone(run: _Run, sandbox: SandboxProcess, index: int | None) -> Verdict:
     info = sandbox.close()
     signal_name = info.signal_name
@@ -278,56 +285,66 @@ def grade(problem: Problem, code: str, settings: GradeSettings | None = None) ->
     """Run `code` on every test of `problem` in one fresh sandbox; the first failure decides."""
     settings = settings or GradeSettings()
     args = _call_args(problem) if problem.fn_name is not None else None
-    expected_values = [json.loads(o) for o in problem.outputs] if args is not None else None
-    n = len(problem.inputs)
-    backstop = (problem.timeout_s + 1) * n + 5
+    expected = [json.loads(o) for o in problem.outputs] if args is not None else None
+    backstop = (problem.timeout_s + 1) * len(problem.inputs) + 5
     limits = Limits(**{**asdict(settings.limits), "cpu_seconds": backstop})
     run = _Run(problem, time.monotonic())
-    deadline = run.started + backstop
+    sandbox = SandboxProcess(RUNNER, limits=limits, mode=settings.mode)
+    try:
+        sandbox.post(
+            {
+                "op": "load",
+                "code": code,
+                "fn_name": problem.fn_name,
+                "flavour": problem.flavour,
+                "max_output": settings.max_output_chars,
+            }
+        )
+        for i in range(len(problem.inputs)):  # all at once: the runner goes back to back
+            sandbox.post({"op": "test", **_test_message(problem, args, i)})
+        verdict = _collect(sandbox, run, expected, run.started + backstop)
+    finally:
+        info = sandbox.close()
+    return replace(verdict, sandbox_cpu_seconds=info.cpu_seconds)
+
+
+def _collect(
+    sandbox: SandboxProcess, run: _Run, expected: Sequence[Any] | None, deadline: float
+) -> Verdict:
+    """Read the runner's replies in order; the first failing test (or the end) decides."""
+    problem = run.problem
     per_test = problem.timeout_s + _REPLY_SLACK_S
-    load = {
-        "op": "load",
-        "code": code,
-        "fn_name": problem.fn_name,
-        "flavour": problem.flavour,
-        "max_output": settings.max_output_chars,
-    }
-    with SandboxProcess(RUNNER, limits=limits, mode=settings.mode) as sandbox:
-        index: int | None = None
-        try:
-            sandbox.send(load)
+    index: int | None = None
+    try:
+        reply = _receive(sandbox, min(per_test, deadline - time.monotonic()))
+        if reply.get("op") == "compile_error":
+            return run.verdict("compile_error", error=str(reply.get("error", "")))
+        if reply.get("op") != "loaded":
+            return run.verdict("runtime_error", error="the program broke the harness")
+        for index in range(len(problem.inputs)):
+            # each result is due `timeout` after the previous one (the runner starts the next
+            # test as soon as it has sent a result)
             reply = _receive(sandbox, min(per_test, deadline - time.monotonic()))
-            if reply.get("op") == "compile_error":
-                return run.verdict("compile_error", error=str(reply.get("error", "")))
-            if reply.get("op") != "loaded":
-                return run.verdict("runtime_error", error="the program broke the harness")
-            for index in range(n):
-                message: dict[str, Any] = {"op": "test"}
-                if args is None:
-                    message["input"] = problem.inputs[index]
-                else:
-                    message["args"] = args[index]
-                sandbox.send(message)
-                reply = _receive(sandbox, min(per_test, deadline - time.monotonic()))
-                seconds = float(reply.get("seconds", 0.0))
-                run.run_seconds += seconds
-                if seconds > problem.timeout_s:
-                    return run.verdict("timeout", index, error=f"took {seconds:.2f}s")
-                verdict = _judge(run, index, reply, expected_values)
-                if verdict is not None:
-                    return verdict
-                run.passed += 1
-        except RunnerTimeout:
-            sandbox.kill()
-            limit = "the whole problem's backstop" if time.monotonic() >= deadline else "the test"
-            what = "compiling" if index is None else f"test {index + 1}"
-            error = f"{what} ran past {problem.timeout_s:g}s ({limit})"
-            return run.verdict("timeout", index, error=error)
-        except MessageTooLarge as exc:
-            sandbox.kill()
-            return run.verdict("output_limit", index, error=str(exc))
-        except RunnerGone:
-            return _gone(run, sandbox, index)
+            seconds = float(reply.get("seconds", 0.0))
+            run.run_seconds += seconds
+            if seconds > problem.timeout_s:
+                return run.verdict("timeout", index, error=f"took {seconds:.2f}s")
+            verdict = _judge(run, index, reply, expected)
+            if verdict is not None:
+                return verdict
+            run.passed += 1
+    except RunnerTimeout:
+        sandbox.kill()
+        limit = "the whole problem's backstop" if time.monotonic() >= deadline else "the test"
+        what = "compiling" if index is None else f"test {index + 1}"
+        return run.verdict(
+            "timeout", index, error=f"{what} ran past {problem.timeout_s:g}s ({limit})"
+        )
+    except MessageTooLarge as exc:
+        sandbox.kill()
+        return run.verdict("output_limit", index, error=str(exc))
+    except RunnerGone:
+        return _gone(run, sandbox, index)
     return run.verdict("pass")
 
 

@@ -55,6 +55,7 @@ __all__ = [
     "problem_for",
     "prompt",
     "score",
+    "score_verdict",
     "summarize",
 ]
 

@@ -85,7 +85,10 @@ def record(problem: dict[str, Any], call: bool) -> dict[str, Any]:
         inputs = problem["inputs"]
         outputs = [run_stdin(problem["reference"], i) for i in inputs]
         testtype = "stdin"
-    tests = [{"input": i, "output": o, "testtype": testtype} for i, o in zip(inputs, outputs)]
+    tests = [
+        {"input": i, "output": o, "testtype": testtype}
+        for i, o in zip(inputs, outputs, strict=True)
+    ]
     public, private = tests[: problem["public"]], tests[problem["public"] :]
     platform = "leetcode" if call else problem["platform"]
     return {

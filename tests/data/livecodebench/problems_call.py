@@ -4,6 +4,7 @@ As in `problems_stdin.py`, plus `fn_name`, `starter` (the starter code) and `arg
 arguments (one JSON value per input line).
 """
 
+# ruff: noqa: E501  (program texts and statements are data)
 from __future__ import annotations
 
 from typing import Any

@@ -5,6 +5,7 @@ Each entry: id, title, platform, difficulty, contest date, statement, test input
 crashing answer. `build_fixtures.py` computes the expected outputs by running the reference.
 """
 
+# ruff: noqa: E501  (program texts and statements are data)
 from __future__ import annotations
 
 from typing import Any

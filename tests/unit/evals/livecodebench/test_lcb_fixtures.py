@@ -60,3 +60,21 @@ def test_every_fixture_answer_gets_its_kind(variant: str, loaded: list[Sample]) 
         assert s.details["difficulty"] in ("easy", "medium", "hard")
         if variant not in ("reference", "nocode"):
             assert s.details["failed_test"] is not None and s.explanation
+
+
+def test_the_engines_pool_api(loaded: list[Sample]) -> None:
+    """What the capability engine will use: submit programs as answers arrive, then score."""
+    from pytest_qnext.evals.livecodebench import make_pool, problem_for, score_verdict
+    from pytest_qnext.evals.livecodebench.prompt import extract_code
+
+    rows = {r["sample_id"]: r["response"] for r in _replay("reference")}
+    samples = loaded[:6]
+    with make_pool(workers=2) as pool:
+        futures = {s.id: pool.submit(problem_for(s), extract_code(rows[s.id])) for s in samples}
+        verdicts = {sid: f.result(timeout=120) for sid, f in futures.items()}
+        assert pool.progress().graded == len(samples)
+    for sample in samples:
+        code = extract_code(rows[sample.id])
+        score = score_verdict(sample, code, verdicts[sample.id])
+        assert score.outcome == "pass" and score.extracted == code
+        assert verdicts[sample.id].sandbox_cpu_seconds is not None

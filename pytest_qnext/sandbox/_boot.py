@@ -331,6 +331,18 @@ def _runner_process(config: dict[str, Any], runner: dict[str, Any]) -> int:
     return int(runner["main"](channel) or 0)
 
 
+def _fork_runner(config: dict[str, Any], runner: dict[str, Any]) -> int:
+    """Fork H; the child never returns."""
+    child = os.fork()
+    if child == 0:
+        code = 1
+        try:
+            code = _runner_process(config, runner)
+        finally:
+            os._exit(code)
+    return child
+
+
 def _exit_code(wstatus: int) -> int:
     code = os.waitstatus_to_exitcode(wstatus)
     return code if code >= 0 else 128 - code
@@ -346,13 +358,7 @@ def _init_process(config: dict[str, Any], runner: dict[str, Any], go: int) -> in
     except (BootError, OSError) as exc:
         _report(1, {"op": "boot_error", "stage": "root", "error": str(exc)})
         return _BOOT_FAILED
-    child = os.fork()
-    if child == 0:
-        code = 1
-        try:
-            code = _runner_process(config, runner)
-        finally:
-            os._exit(code)
+    child = _fork_runner(config, runner)
     null = os.open("/dev/null", os.O_RDWR)
     for fd in (0, 1):  # only H talks to the parent
         os.dup2(null, fd)
@@ -395,14 +401,7 @@ def _boot_process(config: dict[str, Any], runner: dict[str, Any], zygote: int) -
     if config["mode"] == "unsafe-local":
         if not _await_go(os.getpid()):
             return _BOOT_FAILED
-        child = os.fork()
-        if child == 0:
-            code = 1
-            try:
-                code = _runner_process(config, runner)
-            finally:
-                os._exit(code)
-        return _supervise(child)
+        return _supervise(_fork_runner(config, runner))
     flags = _CLONE_NEWNS | _CLONE_NEWNET | _CLONE_NEWPID | _CLONE_NEWIPC | _CLONE_NEWUTS
     try:
         if os.geteuid() == 0:

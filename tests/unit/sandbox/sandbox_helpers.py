@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from pytest_qnext.sandbox import SandboxProcess
 
 EXEC_RUNNER = Path(__file__).resolve().parents[3] / "pytest_qnext" / "sandbox" / "exec_runner.py"
 CHECKOUT = Path(__file__).resolve().parents[3]
+MARKER = "qnext-marker-"  # hostile programs name the files they try to create like this
 
 
 def pid_namespace(pid: int) -> str | None:
@@ -53,20 +55,30 @@ def _alive(pid: int) -> bool:
 
 @dataclass
 class Watched:
-    """Files outside the sandbox that a program must not be able to change."""
+    """What a program must not be able to change outside its sandbox.
 
-    paths: list[Path]
+    The checkout (git's view of it: modified and untracked files) and this test's tmp_path
+    must be byte-for-byte unchanged. $HOME is shared with other work on the machine, so only
+    its regular files' stat and the absence of new entries named like our markers are checked.
+    """
 
-    def snapshot(self) -> dict[str, tuple[int, int]]:
-        out = {}
-        for root in self.paths:
-            for entry in [root, *root.iterdir()] if root.is_dir() else [root]:
-                try:
-                    st = entry.lstat()
-                except OSError:
-                    continue
-                out[str(entry)] = (st.st_mtime_ns, st.st_size)
-        return out
+    tmp_path: Path
+
+    def snapshot(self) -> dict[str, object]:
+        status = subprocess.run(
+            ["git", "-C", str(CHECKOUT), "status", "--porcelain", "--untracked-files=all"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        home = {}
+        for entry in Path.home().iterdir():
+            if entry.is_file() and not entry.is_symlink():
+                st = entry.stat()
+                home[entry.name] = (st.st_mtime_ns, st.st_size)
+        markers = sorted(p.name for p in Path.home().iterdir() if p.name.startswith(MARKER))
+        tmp = {str(p): p.stat().st_mtime_ns for p in self.tmp_path.rglob("*")}
+        return {"checkout": status, "home files": home, "home markers": markers, "tmp": tmp}
 
 
 def start(**kwargs: object) -> SandboxProcess:

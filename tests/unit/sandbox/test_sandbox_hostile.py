@@ -21,7 +21,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sandbox_helpers import CHECKOUT, Watched, pid_namespace, processes_in, processes_with, start
+from sandbox_helpers import (
+    CHECKOUT,
+    MARKER,
+    Watched,
+    pid_namespace,
+    processes_in,
+    processes_with,
+    start,
+)
 
 from pytest_qnext.sandbox import DEFAULT_LIMITS, ExitInfo, Limits, RunnerGone, RunnerTimeout
 from pytest_qnext.sandbox.zygote import Zygote
@@ -296,7 +304,7 @@ def test_dns_query_to_a_loopback_resolver_never_arrives(watched: Watched) -> Non
 
 
 def test_writing_home_and_checkout_fails(watched: Watched, tmp_path: Path) -> None:
-    marker = f"qnext-marker-{uuid.uuid4().hex}"
+    marker = f"{MARKER}{uuid.uuid4().hex}"
     params = {"home": str(Path.home()), "checkout": str(CHECKOUT), "tmp": str(tmp_path)}
     out = attack(WRITE_OUTSIDE, {**params, "marker": marker})
     assert out.reply is not None and out.reply["status"] == "ok", out.reply

@@ -66,7 +66,16 @@ class Watched:
 
     def snapshot(self) -> dict[str, object]:
         status = subprocess.run(
-            ["git", "-C", str(CHECKOUT), "status", "--porcelain", "--untracked-files=all"],
+            [
+                "git",
+                "-c",
+                "safe.directory=*",
+                "-C",
+                str(CHECKOUT),
+                "status",
+                "--porcelain",
+                "-uall",
+            ],
             capture_output=True,
             text=True,
             check=True,

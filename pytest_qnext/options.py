@@ -605,6 +605,21 @@ def _raw(config: pytest.Config, opt: Option) -> Any:
     return None
 
 
+def any_given_explicitly(config: pytest.Config) -> bool:
+    """Whether any --qnext-* option was given on the command line or in the ini file
+    (environment variables do not count: OPENAI_API_KEY alone does not mean a qnext run)."""
+    for opt in TABLE:
+        if not _is_unset(config.getoption(opt.dest, default=None)):
+            return True
+        if opt.ini_type is not None:
+            try:
+                if not _is_unset(config.getini(opt.dest)):
+                    return True
+            except ValueError:
+                continue
+    return False
+
+
 def given(config: pytest.Config, flag: str) -> Any:
     """The parsed value of `flag` when it was given (CLI, ini or env), else None."""
     opt = _BY_FLAG[flag]

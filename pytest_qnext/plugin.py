@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_qnext.capability.errors import SampleError
-from pytest_qnext.settings import Settings, add_options
+from pytest_qnext.options import add_options, any_given_explicitly
+from pytest_qnext.settings import Settings
 
 if TYPE_CHECKING:
     from pytest_qnext.capability.session import CapabilitySession, ItemResult
@@ -169,24 +170,9 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
     settings = _state(config).settings
     perf = selects_perf(config)
-    if not (_options_given(config) or settings.has_target or perf):
+    if not (any_given_explicitly(config) or settings.has_target or perf):
         return []
     return settings.header_lines(perf=perf)
-
-
-def _options_given(config: pytest.Config) -> bool:
-    """Whether any --qnext-* option was given on the command line or in the ini file (each
-    option's dest is also its ini key)."""
-    names = [name for name in vars(config.option) if name.startswith("qnext_")]
-    if any(getattr(config.option, name) not in (None, [], ()) for name in names):
-        return True
-    for name in names:
-        try:
-            if config.getini(name) not in (None, "", [], ()):
-                return True
-        except ValueError:  # a CLI-only flag (e.g. --qnext-no-stream) has no ini key
-            continue
-    return False
 
 
 @pytest.hookimpl(tryfirst=True)

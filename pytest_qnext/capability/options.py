@@ -15,8 +15,8 @@ from typing import Any, Literal
 
 import pytest
 
-from pytest_qnext.option_values import usage_error
 from pytest_qnext.options import CACHE_MODES, default, value
+from pytest_qnext.options.values import usage_error
 
 __all__ = ["CACHE_MODES", "CapabilitySettings", "from_config"]
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from pytest_qnext.option_values import usage_error
 from pytest_qnext.options import NUMBER_FACTOR, PERF_DATASETS, default, given, value
+from pytest_qnext.options.values import usage_error
 from pytest_qnext.perf.slo import SLO
 
 __all__ = ["DATASETS", "PerfSettings", "SweepPoint", "from_config"]

@@ -34,6 +34,7 @@ __all__ = [
     "json_object",
     "number",
     "path",
+    "request_params",
     "text",
     "texts",
     "usage_error",
@@ -224,5 +225,21 @@ def json_object(example: str) -> Parse:
                 flag, f"expected a JSON object like {example}, got {type(parsed).__name__}"
             )
         return parsed
+
+    return parse
+
+
+def request_params(example: str) -> Parse:
+    """A JSON object merged into request bodies: keys the request builder owns are refused."""
+    parse_object = json_object(example)
+
+    def parse(flag: str, raw: Any) -> dict[str, Any]:
+        params: dict[str, Any] = parse_object(flag, raw)
+        from pytest_qnext.client.body import owned_keys_problem
+
+        problem = owned_keys_problem(params)
+        if problem is not None:
+            raise usage_error(flag, problem)
+        return params
 
     return parse

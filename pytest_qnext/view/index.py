@@ -1,0 +1,219 @@
+"""The sample index of one run: filters, counts per filter value and paging, server side.
+
+Built once per run (lazily, on the first sample query) from `samples.jsonl`: per row only the
+facets, the score, a case-folded search text (sample id, prompt, response, reasoning,
+extracted answer) and the byte offset of its line, so a sample page re-reads just its own line.
+A query is one pass over the rows; the last few results are cached so paging is a slice.
+Facet counts (dataset, subset, outcome) count, for each facet, the rows that pass every *other*
+filter, so each option shows how many rows choosing it would give.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pytest_qnext.view.loader import normalise_row, row_score
+
+__all__ = ["FACETS", "NOT_PASS", "PREVIEW_CHARS", "Filters", "Page", "SampleIndex"]
+
+FACETS = ("dataset", "subset", "outcome")
+NOT_PASS = "not_pass"  # outcome filter value: every outcome but pass (and skipped)
+PREVIEW_CHARS = 160
+_CACHE = 8
+
+
+def _float(text: str | None) -> float | None:
+    try:
+        value = float(text) if text not in (None, "") else None
+    except ValueError:
+        return None
+    return value if value is not None and math.isfinite(value) else None
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the sample browser asks for; empty strings mean "any"."""
+
+    dataset: str = ""
+    subset: str = ""
+    outcome: str = ""
+    text: str = ""
+    sample_id: str = ""
+    score_min: float | None = None
+    score_max: float | None = None
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str]) -> Filters:
+        return cls(
+            dataset=query.get("dataset", ""),
+            subset=query.get("subset", ""),
+            outcome=query.get("outcome", ""),
+            text=query.get("q", "").strip(),
+            sample_id=query.get("id", "").strip(),
+            score_min=_float(query.get("score_min")),
+            score_max=_float(query.get("score_max")),
+        )
+
+
+@dataclass(frozen=True)
+class Page:
+    total: int  # rows matching every filter
+    offset: int
+    rows: list[dict[str, Any]]
+    counts: dict[str, dict[str, int]]  # facet -> value -> rows (other filters applied)
+    size: int  # rows in the run
+
+
+def _outcome_ok(wanted: str, outcome: str) -> bool:
+    if not wanted:
+        return True
+    if wanted == NOT_PASS:
+        return outcome not in ("pass", "skipped")
+    return outcome == wanted
+
+
+class SampleIndex:
+    """Compact per-row columns of a samples.jsonl and the queries over them."""
+
+    def __init__(self, path: Path, primary_metric: Callable[[str], str | None]) -> None:
+        self.path = path
+        self.facets: dict[str, list[str]] = {f: [] for f in FACETS}
+        self.ids: list[str] = []
+        self.repeats: list[int] = []
+        self.scores: list[float | None] = []
+        self.offsets: list[int] = []
+        self.search: list[str] = []
+        self.previews: list[dict[str, Any]] = []
+        self.position: dict[tuple[str, str, int], int] = {}
+        self.bad_lines = 0
+        self._cache: OrderedDict[Filters, tuple[list[int], dict[str, dict[str, int]]]]
+        self._cache = OrderedDict()
+        self._lock = threading.Lock()
+        self._build(primary_metric)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def _build(self, primary_metric: Callable[[str], str | None]) -> None:
+        metric_of: dict[str, str | None] = {}
+        with self.path.open("rb") as handle:
+            offset = 0
+            for raw in handle:
+                start, offset = offset, offset + len(raw)
+                try:
+                    data = json.loads(raw)
+                except ValueError:
+                    self.bad_lines += raw.strip() != b""
+                    continue
+                if not isinstance(data, dict):
+                    self.bad_lines += 1
+                    continue
+                row = normalise_row(data)
+                ds = row["dataset"]
+                if ds not in metric_of:
+                    metric_of[ds] = primary_metric(ds)
+                self._add(row, start, row_score(row, metric_of[ds]))
+
+    def _add(self, row: dict[str, Any], offset: int, score: float | None) -> None:
+        key = (row["dataset"], row["sample_id"], row["repeat"])
+        self.position[key] = len(self.ids)
+        for facet in FACETS:
+            self.facets[facet].append(row[facet])
+        self.ids.append(row["sample_id"])
+        self.repeats.append(row["repeat"])
+        self.scores.append(score)
+        self.offsets.append(offset)
+        prompt = "\n".join(m["content"] for m in row["messages"] or [])
+        extracted = "" if row["extracted"] is None else str(row["extracted"])
+        self.search.append(
+            "\n".join((row["sample_id"], prompt, row["prediction"], row["reasoning"], extracted))
+            .casefold()
+        )
+        prediction = row["prediction"] or row["reasoning"]
+        self.previews.append(
+            {
+                "dataset": row["dataset"],
+                "subset": row["subset"],
+                "sample_id": row["sample_id"],
+                "repeat": row["repeat"],
+                "outcome": row["outcome"],
+                "score": score,
+                "extracted": row["extracted"],
+                "target": row["target"],
+                "preview": prediction[:PREVIEW_CHARS],
+                "chars": len(prediction),
+            }
+        )
+
+    # -- queries ------------------------------------------------------------------------------
+    def _match(self, f: Filters) -> tuple[list[int], dict[str, dict[str, int]]]:
+        datasets, subsets, outcomes = (self.facets[name] for name in FACETS)
+        text = f.text.casefold()
+        counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+        hits: list[int] = []
+        for i in range(len(self.ids)):
+            # filters that are not facets apply to every count
+            if f.sample_id and f.sample_id not in self.ids[i]:
+                continue
+            score = self.scores[i]
+            if f.score_min is not None and (score is None or score < f.score_min):
+                continue
+            if f.score_max is not None and (score is None or score > f.score_max):
+                continue
+            if text and text not in self.search[i]:
+                continue
+            values = (datasets[i], subsets[i], outcomes[i])
+            misses = (
+                bool(f.dataset) and values[0] != f.dataset,
+                bool(f.subset) and values[1] != f.subset,
+                not _outcome_ok(f.outcome, values[2]),
+            )
+            failed = sum(misses)
+            if failed == 0:
+                hits.append(i)
+                for name, value in zip(FACETS, values, strict=True):
+                    counts[name][value] = counts[name].get(value, 0) + 1
+            elif failed == 1:
+                name = FACETS[misses.index(True)]
+                value = values[misses.index(True)]
+                counts[name][value] = counts[name].get(value, 0) + 1
+        return hits, {name: dict(sorted(c.items())) for name, c in counts.items()}
+
+    def query(self, filters: Filters, offset: int = 0, limit: int = 50) -> Page:
+        with self._lock:
+            cached = self._cache.get(filters)
+            if cached is None:
+                cached = self._match(filters)
+                self._cache[filters] = cached
+                while len(self._cache) > _CACHE:
+                    self._cache.popitem(last=False)
+            else:
+                self._cache.move_to_end(filters)
+        hits, counts = cached
+        offset = max(0, min(offset, max(len(hits) - 1, 0)))
+        rows = [self.previews[i] for i in hits[offset : offset + max(1, limit)]]
+        return Page(len(hits), offset, rows, counts, len(self.ids))
+
+    def row(self, dataset: str, sample_id: str, repeat: int = 0) -> dict[str, Any] | None:
+        """The full normalised row (re-read from its line), or None when there is none."""
+        i = self.position.get((dataset, sample_id, repeat))
+        if i is None:
+            return None
+        with self.path.open("rb") as handle:
+            handle.seek(self.offsets[i])
+            data = json.loads(handle.readline())
+        row = normalise_row(data)
+        row["score"] = self.scores[i]
+        return row
+
+    def outcomes(self) -> dict[tuple[str, str, int], tuple[str, int]]:
+        """(dataset, sample_id, repeat) -> (outcome, position): what compare pairs on."""
+        outcomes = self.facets["outcome"]
+        return {key: (outcomes[i], i) for key, i in self.position.items()}

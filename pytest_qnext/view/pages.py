@@ -1,0 +1,281 @@
+"""Jinja2 pages shared by `qnext view` and report.html (autoescaping on, everywhere).
+
+`environment()` loads the package templates; the page CSS and script are package files inlined
+into every page (no network assets, and one copy for both the viewer and report.html).
+Context builders turn a summary document into what the templates draw: the seed table with
+CIs and outcome counts, the score chart, gates, the baseline verdicts and flips, the collection
+tree and per-benchmark breakdowns (both rendered generically, whatever their nesting).
+Data embedded for the page script goes through `script_json`: `<`, `>`, `&` become `\\u003c`
+... so no model output can close a script element.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import secrets
+from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from pytest_qnext.sample import OUTCOMES
+from pytest_qnext.view.charts import BarItem, bar_chart
+from pytest_qnext.view.index import NOT_PASS, PREVIEW_CHARS
+
+__all__ = [
+    "breakdown_tables",
+    "flip_list",
+    "environment",
+    "fmt",
+    "overview_context",
+    "render",
+    "script_json",
+    "tree_rows",
+]
+
+
+def script_json(value: Any) -> Markup:
+    """JSON for a `<script type="application/json">` block: no `<`, `>`, `&` left raw."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return Markup(text)
+
+
+def fmt(value: Any, digits: int = 4) -> str:
+    """A table cell: '-' for None/NaN, fixed digits for floats, JSON for containers."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    if isinstance(value, Mapping | list | tuple):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+def _static(name: str) -> str:
+    return (resources.files("pytest_qnext.view") / "static" / name).read_text(encoding="utf-8")
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("pytest_qnext.view", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["fmt"] = fmt
+    env.filters["script_json"] = script_json
+    env.globals["OUTCOMES"] = OUTCOMES
+    env.globals["NOT_PASS"] = NOT_PASS
+    env.globals["PREVIEW_CHARS"] = PREVIEW_CHARS
+    # package files, not user data: inlined as they are
+    env.globals["page_css"] = Markup(_static("qnext.css"))
+    env.globals["page_js"] = Markup(_static("qnext.js"))
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    """Render a page; every page gets a fresh CSP nonce for its own style and script."""
+    context.setdefault("nonce", secrets.token_urlsafe(16))
+    return environment().get_template(template).render(**context)
+
+
+# -- generic nested data ---------------------------------------------------------------------
+
+
+def _scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def _is_table(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, Mapping) for v in value)
+
+
+def _children(node: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    out: list[tuple[str, Mapping[str, Any]]] = []
+    for key, value in node.items():
+        if _is_table(value):
+            out.extend((str(key), v) for v in value)
+        elif isinstance(value, Mapping) and value and all(isinstance(v, Mapping) for v in value.values()):
+            out.extend((str(k), v) for k, v in value.items())
+        elif isinstance(value, Mapping) and value and not all(_scalar(v) for v in value.values()):
+            out.append((str(key), value))
+    return out
+
+
+def tree_rows(tree: Any) -> tuple[list[str], list[dict[str, Any]]]:
+    """(columns, rows) of any nested collection tree: a row per node with its depth, name and
+    scalar values (micro/macro/weighted, CI, count, ...); nested dicts and lists of dicts are
+    its children. Flat dicts of scalars under a node (e.g. {"micro": .., "macro": ..}) become
+    columns named `key.sub`."""
+    columns: list[str] = []
+    rows: list[dict[str, Any]] = []
+
+    def visit(name: str, node: Mapping[str, Any], depth: int) -> None:
+        cells: dict[str, Any] = {}
+        for key, value in node.items():
+            if key in ("name", "level", "children", "levels"):
+                continue
+            if _scalar(value):
+                cells[str(key)] = value
+            elif isinstance(value, Mapping) and all(_scalar(v) for v in value.values()):
+                cells.update({f"{key}.{k}": v for k, v in value.items()})
+        for col in cells:
+            if col not in columns:
+                columns.append(col)
+        label = str(node.get("name") or node.get("level") or name)
+        rows.append({"depth": depth, "name": label, "cells": cells})
+        for child_name, child in _children(node):
+            visit(child_name, child, depth + 1)
+
+    if isinstance(tree, Mapping):
+        visit(str(tree.get("name") or "collection"), tree, 0)
+    elif _is_table(tree):
+        for i, node in enumerate(tree):
+            visit(str(i), node, 0)
+    return columns, rows
+
+
+def breakdown_tables(data: Any, title: str) -> list[dict[str, Any]]:
+    """Every list of dicts inside `data`, as {title, columns, rows} (titles name their path)."""
+    out: list[dict[str, Any]] = []
+
+    def walk(value: Any, path: str) -> None:
+        if _is_table(value):
+            columns: list[str] = []
+            for row in value:
+                columns.extend(str(k) for k in row if str(k) not in columns)
+            out.append(
+                {"title": path, "columns": columns, "rows": [[r.get(c) for c in columns] for r in value]}
+            )
+        elif isinstance(value, Mapping):
+            scalars = {k: v for k, v in value.items() if _scalar(v)}
+            if scalars and len(scalars) == len(value):
+                out.append(
+                    {"title": path, "columns": ["key", "value"], "rows": [[k, v] for k, v in scalars.items()]}
+                )
+                return
+            for key, sub in value.items():
+                if not _scalar(sub):
+                    walk(sub, f"{path} · {key}")
+
+    walk(data, title)
+    return out
+
+
+# -- the overview ------------------------------------------------------------------------------
+
+
+def _table_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for t in summary.get("table") or []:
+        if not isinstance(t, Mapping):
+            continue
+        outcomes = t.get("outcomes") if isinstance(t.get("outcomes"), Mapping) else {}
+        rows.append({**t, "outcomes": {o: outcomes.get(o, 0) for o in OUTCOMES}})
+    return rows
+
+
+def _score_chart(summary: Mapping[str, Any]) -> dict[str, Any] | None:
+    datasets = summary.get("datasets") if isinstance(summary.get("datasets"), Mapping) else {}
+    items = []
+    for t in _table_rows(summary):
+        name = t.get("dataset_name")
+        primary = (datasets.get(name) or {}).get("primary_metric")
+        if primary not in (None, t.get("metric")):
+            continue
+        if any(i.label == name for i in items):
+            continue
+        score = t.get("average_score")
+        items.append(
+            BarItem(
+                str(name),
+                score if isinstance(score, int | float) else None,
+                t.get("ci_low"),
+                t.get("ci_high"),
+                f"{t.get('metric')}, n={t.get('count')}",
+            )
+        )
+    if not items:
+        return None
+    return bar_chart("Score per dataset (primary metric, whiskers: CI)", items)
+
+
+def _gates(summary: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    comparison = summary.get("comparison") if isinstance(summary.get("comparison"), Mapping) else {}
+    gates = [*(summary.get("gates") or []), *(comparison.get("gates") or [])]
+    return [g for g in gates if isinstance(g, Mapping)]
+
+
+def _breakdowns(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
+    tables = []
+    for key, label in (("breakdowns", "breakdown"), ("instructions", "instruction types")):
+        block = summary.get(key)
+        if isinstance(block, Mapping):
+            for dataset, data in block.items():
+                tables.extend(breakdown_tables(data, f"{dataset}: {label}"))
+    return tables
+
+
+def _fingerprint_rows(summary: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    fp = summary.get("fingerprint") if isinstance(summary.get("fingerprint"), Mapping) else {}
+    return [
+        (str(name), str(key), value if isinstance(value, str) else json.dumps(value, sort_keys=True))
+        for name, block in fp.items()
+        if isinstance(block, Mapping)
+        for key, value in block.items()
+    ]
+
+
+def overview_context(summary: Mapping[str, Any]) -> dict[str, Any]:
+    """What the overview part of a page shows (the viewer's run page and report.html)."""
+    table = _table_rows(summary)
+    comparison = summary.get("comparison")
+    collection = summary.get("collection")
+    tree_columns, tree = tree_rows(collection) if collection else ([], [])
+    return {
+        "table": table,
+        "subsets": [
+            {
+                "dataset": t.get("dataset_name"),
+                "metric": t.get("metric"),
+                "rows": [
+                    [s.get("subset"), s.get("average_score"), s.get("count")]
+                    for s in t["subsets"]
+                    if isinstance(s, Mapping)
+                ],
+            }
+            for t in table
+            if isinstance(t.get("subsets"), list) and len(t["subsets"]) > 1
+        ],
+        "score_chart": _score_chart(summary),
+        "gates": _gates(summary),
+        "comparison": comparison if isinstance(comparison, Mapping) else None,
+        "flips": flip_list(comparison) if isinstance(comparison, Mapping) else [],
+        "tree_columns": tree_columns,
+        "tree": tree,
+        "breakdowns": _breakdowns(summary),
+        "fingerprint": _fingerprint_rows(summary),
+        "warnings": [str(w) for w in summary.get("warnings") or []],
+        "complete": summary.get("complete"),
+    }
+
+
+def flip_list(comparison: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The baseline comparison's flips, pass→fail first: {dataset, sample_id, repeat, kind}."""
+    out = []
+    for kind, key in (("pass→fail", "flips_pass_to_fail"), ("fail→pass", "flips_fail_to_pass")):
+        for d in comparison.get("datasets") or []:
+            for flip in d.get(key) or []:
+                if isinstance(flip, Mapping):
+                    out.append({"dataset": d.get("dataset"), "kind": kind, **flip})
+    return out

@@ -15,12 +15,12 @@ value as text.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pytest_qnext.view.loader import Run, normalise_row, row_score
+from pytest_qnext.report.rows import sort_key
+from pytest_qnext.view.loader import Run, normalise_row, row_score, summary_date
 from pytest_qnext.view.pages import overview_context, render
 from pytest_qnext.view.perfview import PerfRun, perf_context
 
@@ -48,7 +48,13 @@ def _cut(text: str) -> str:
     return text[:EMBED_CHARS] + f"\n[… {len(text) - EMBED_CHARS} more characters: see qnext view]"
 
 
+def _order(row: Mapping[str, Any]) -> tuple[Any, ...]:
+    return sort_key((str(row.get("dataset")), str(row.get("sample_id")), int(row.get("repeat") or 0)))
+
+
 def _select(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The rows to embed, in dataset / sample / repeat order."""
+    rows = sorted(rows, key=_order)
     if len(rows) <= EMBED_ALL:
         return list(rows)
     bad = [r for r in rows if r.get("outcome") not in ("pass", "skipped")][:EMBED_FAILURES]
@@ -101,7 +107,7 @@ def render_html(
         id="report",
         path=Path("."),
         summary=dict(doc),
-        mtime=time.time(),
+        mtime=0.0,
         has_samples=bool(rows),
         has_perf_records=bool(perf_records),
     )
@@ -114,7 +120,7 @@ def render_html(
         p=perf_context([perf]),
         sample_link=lambda *args: "",
         model=run.model if run.model != "-" else "",
-        date=time.strftime("%Y-%m-%d %H:%M", time.localtime(run.mtime)),
+        date=summary_date(doc) or "",
         total_rows=len(rows),
         embedded=shown,
         embed_note=_note(len(rows), shown),

@@ -33,6 +33,7 @@ __all__ = [
     "normalise_row",
     "read_perf_records",
     "row_score",
+    "summary_date",
 ]
 
 SUMMARY_FILE = "summary.json"
@@ -113,10 +114,10 @@ class Run:
 
     @property
     def date(self) -> str:
-        for key in ("finished", "created", "started", "date"):
-            if isinstance(self.summary.get(key), str):
-                return str(self.summary[key])
-        return datetime.fromtimestamp(self.mtime, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        """The summary's own date, else the time summary.json was written."""
+        return summary_date(self.summary) or datetime.fromtimestamp(
+            self.mtime, tz=timezone.utc
+        ).strftime("%Y-%m-%d %H:%M UTC")
 
     @property
     def complete(self) -> bool | None:
@@ -153,6 +154,14 @@ class Run:
     def headline(self) -> list[tuple[str, float | None]]:
         """(dataset, primary score) for every dataset, in the summary's order."""
         return [(name, _score(info.get("score"))) for name, info in self.datasets.items()]
+
+
+def summary_date(summary: Mapping[str, Any]) -> str | None:
+    """When the run happened, if the summary says so."""
+    for key in ("finished", "created", "started", "date"):
+        if isinstance(summary.get(key), str):
+            return str(summary[key])
+    return None
 
 
 def _num(value: Any) -> float:

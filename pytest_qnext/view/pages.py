@@ -11,9 +11,10 @@ Data embedded for the page script goes through `script_json`: `<`, `>`, `&` beco
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import math
-import secrets
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
@@ -77,15 +78,18 @@ def environment() -> Environment:
     env.globals["OUTCOMES"] = OUTCOMES
     env.globals["NOT_PASS"] = NOT_PASS
     env.globals["PREVIEW_CHARS"] = PREVIEW_CHARS
-    # package files, not user data: inlined as they are
-    env.globals["page_css"] = Markup(_static("qnext.css"))
-    env.globals["page_js"] = Markup(_static("qnext.js"))
+    # package files, not user data: inlined as they are, and the page's Content-Security-Policy
+    # allows exactly these two texts (by hash), so no other script or style can run
+    for name, filename in (("page_css", "qnext.css"), ("page_js", "qnext.js")):
+        text = _static(filename)
+        env.globals[name] = Markup(text)
+        digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
+        env.globals[f"{name}_hash"] = f"'sha256-{digest}'"
     return env
 
 
 def render(template: str, **context: Any) -> str:
-    """Render a page; every page gets a fresh CSP nonce for its own style and script."""
-    context.setdefault("nonce", secrets.token_urlsafe(16))
+    """Render a page (deterministic: the same context gives the same bytes)."""
     return environment().get_template(template).render(**context)
 
 

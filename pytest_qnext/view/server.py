@@ -2,7 +2,7 @@
 
 Standard library only: a threaded `http.server` bound to 127.0.0.1. GET (and HEAD) only; a
 request whose Host is not this loopback address is refused (DNS rebinding), and every page
-carries a Content-Security-Policy whose script and style nonces change with each response.
+carries a Content-Security-Policy that lets only the page's own script and style run.
 
 The runs are rediscovered on every runs-list request (a new run appears on reload); a run's
 sample index is built on first use and rebuilt when its samples.jsonl changes.

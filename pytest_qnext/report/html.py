@@ -21,7 +21,7 @@ from typing import Any
 
 from pytest_qnext.report.rows import sort_key
 from pytest_qnext.view.loader import Run, normalise_row, row_score, summary_date
-from pytest_qnext.view.pages import overview_context, render
+from pytest_qnext.view.pages import as_map, overview_context, render
 from pytest_qnext.view.perfview import PerfRun, perf_context
 
 __all__ = [
@@ -49,7 +49,9 @@ def _cut(text: str) -> str:
 
 
 def _order(row: Mapping[str, Any]) -> tuple[Any, ...]:
-    return sort_key((str(row.get("dataset")), str(row.get("sample_id")), int(row.get("repeat") or 0)))
+    return sort_key(
+        (str(row.get("dataset")), str(row.get("sample_id")), int(row.get("repeat") or 0))
+    )
 
 
 def _select(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -69,12 +71,11 @@ def embedded_rows(
     doc: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
     """The rows report.html embeds (bounded, texts cut), normalised, each with its score."""
-    datasets = doc.get("datasets") if isinstance(doc.get("datasets"), Mapping) else {}
+    datasets = as_map(doc.get("datasets"))
     out = []
     for raw in _select(rows):
         row = normalise_row(raw)
-        info = datasets.get(row["dataset"]) or {}
-        row["score"] = row_score(row, info.get("primary_metric"))
+        row["score"] = row_score(row, as_map(datasets.get(row["dataset"])).get("primary_metric"))
         for key in _TEXT_FIELDS:
             row[key] = _cut(row[key])
         if row["messages"]:
@@ -112,7 +113,9 @@ def render_html(
         has_perf_records=bool(perf_records),
     )
     shown = embedded_rows(doc, rows)
-    perf = PerfRun("this run", run.perf_points, [r for r in perf_records or [] if not r.get("warmup")])
+    perf = PerfRun(
+        "this run", run.perf_points, [r for r in perf_records or [] if not r.get("warmup")]
+    )
     return render(
         "report.html",
         live=False,

@@ -36,7 +36,9 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         default=0,
         help="port on 127.0.0.1 (default: 0, a free port chosen by the OS; the URL is printed)",
     )
-    parser.add_argument("--open", action="store_true", help="open the URL in a browser (default: off)")
+    parser.add_argument(
+        "--open", action="store_true", help="open the URL in a browser (default: off)"
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request (default: off)")
     return parser
 
@@ -59,8 +61,11 @@ def view_main(argv: Sequence[str] | None = None, prog: str = "qnext view") -> in
     try:
         server = make_server(roots, args.port, verbose=args.verbose)
     except OSError as exc:
-        parser.exit(2, f"{prog}: cannot listen on 127.0.0.1:{args.port} ({exc.strerror or exc}); "
-                    "pick another --port\n")
+        parser.exit(
+            2,
+            f"{prog}: cannot listen on 127.0.0.1:{args.port} ({exc.strerror or exc}); "
+            "pick another --port\n",
+        )
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     runs = len(server.pages.catalog.runs)
     print(f"qnext view: {runs} run(s) under {', '.join(map(str, roots))}", flush=True)
@@ -82,8 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """The `qnext` console script: `qnext view ...`."""
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help"):
-        print("usage: qnext view [ROOT|REPORT_DIR ...] [--port N] [--open]\n\n"
-              "commands:\n  view    browse report dirs in a local web app (qnext view -h)")
+        print(
+            "usage: qnext view [ROOT|REPORT_DIR ...] [--port N] [--open]\n\n"
+            "commands:\n  view    browse report dirs in a local web app (qnext view -h)"
+        )
         return 0 if args else 2
     if args[0] != "view":
         print(f"qnext: unknown command {args[0]!r}; the commands are: view", file=sys.stderr)

@@ -181,7 +181,9 @@ def xy_chart(
         color = s.color or PALETTE[n % len(PALETTE)]
         good = [(x, y, t) for x, y, t in s.points if math.isfinite(x) and math.isfinite(y)]
         coords = [(round(sx(x), 1), round(sy(y), 1), t) for x, y, t in good]
-        path = " ".join(f"{'M' if i == 0 else 'L'}{cx},{cy}" for i, (cx, cy, _) in enumerate(coords))
+        path = " ".join(
+            f"{'M' if i == 0 else 'L'}{cx},{cy}" for i, (cx, cy, _) in enumerate(coords)
+        )
         drawn.append(
             {
                 "name": s.name,

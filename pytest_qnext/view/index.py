@@ -133,8 +133,9 @@ class SampleIndex:
         prompt = "\n".join(m["content"] for m in row["messages"] or [])
         extracted = "" if row["extracted"] is None else str(row["extracted"])
         self.search.append(
-            "\n".join((row["sample_id"], prompt, row["prediction"], row["reasoning"], extracted))
-            .casefold()
+            "\n".join(
+                (row["sample_id"], prompt, row["prediction"], row["reasoning"], extracted)
+            ).casefold()
         )
         prediction = row["prediction"] or row["reasoning"]
         self.previews.append(

@@ -28,9 +28,10 @@ from pytest_qnext.view.charts import BarItem, bar_chart
 from pytest_qnext.view.index import NOT_PASS, PREVIEW_CHARS
 
 __all__ = [
+    "as_map",
     "breakdown_tables",
-    "flip_list",
     "environment",
+    "flip_list",
     "fmt",
     "overview_context",
     "render",
@@ -96,6 +97,11 @@ def render(template: str, **context: Any) -> str:
 # -- generic nested data ---------------------------------------------------------------------
 
 
+def as_map(value: Any) -> Mapping[str, Any]:
+    """`value` when it is a dict, else an empty one (summaries from other versions vary)."""
+    return value if isinstance(value, Mapping) else {}
+
+
 def _scalar(value: Any) -> bool:
     return value is None or isinstance(value, str | int | float | bool)
 
@@ -109,7 +115,11 @@ def _children(node: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
     for key, value in node.items():
         if _is_table(value):
             out.extend((str(key), v) for v in value)
-        elif isinstance(value, Mapping) and value and all(isinstance(v, Mapping) for v in value.values()):
+        elif (
+            isinstance(value, Mapping)
+            and value
+            and all(isinstance(v, Mapping) for v in value.values())
+        ):
             out.extend((str(k), v) for k, v in value.items())
         elif isinstance(value, Mapping) and value and not all(_scalar(v) for v in value.values()):
             out.append((str(key), value))
@@ -159,13 +169,21 @@ def breakdown_tables(data: Any, title: str) -> list[dict[str, Any]]:
             for row in value:
                 columns.extend(str(k) for k in row if str(k) not in columns)
             out.append(
-                {"title": path, "columns": columns, "rows": [[r.get(c) for c in columns] for r in value]}
+                {
+                    "title": path,
+                    "columns": columns,
+                    "rows": [[r.get(c) for c in columns] for r in value],
+                }
             )
         elif isinstance(value, Mapping):
             scalars = {k: v for k, v in value.items() if _scalar(v)}
             if scalars and len(scalars) == len(value):
                 out.append(
-                    {"title": path, "columns": ["key", "value"], "rows": [[k, v] for k, v in scalars.items()]}
+                    {
+                        "title": path,
+                        "columns": ["key", "value"],
+                        "rows": [[k, v] for k, v in scalars.items()],
+                    }
                 )
                 return
             for key, sub in value.items():
@@ -184,17 +202,17 @@ def _table_rows(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
     for t in summary.get("table") or []:
         if not isinstance(t, Mapping):
             continue
-        outcomes = t.get("outcomes") if isinstance(t.get("outcomes"), Mapping) else {}
+        outcomes = as_map(t.get("outcomes"))
         rows.append({**t, "outcomes": {o: outcomes.get(o, 0) for o in OUTCOMES}})
     return rows
 
 
 def _score_chart(summary: Mapping[str, Any]) -> dict[str, Any] | None:
-    datasets = summary.get("datasets") if isinstance(summary.get("datasets"), Mapping) else {}
-    items = []
+    datasets = as_map(summary.get("datasets"))
+    items: list[BarItem] = []
     for t in _table_rows(summary):
         name = t.get("dataset_name")
-        primary = (datasets.get(name) or {}).get("primary_metric")
+        primary = as_map(datasets.get(str(name))).get("primary_metric")
         if primary not in (None, t.get("metric")):
             continue
         if any(i.label == name for i in items):
@@ -215,7 +233,7 @@ def _score_chart(summary: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def _gates(summary: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    comparison = summary.get("comparison") if isinstance(summary.get("comparison"), Mapping) else {}
+    comparison = as_map(summary.get("comparison"))
     gates = [*(summary.get("gates") or []), *(comparison.get("gates") or [])]
     return [g for g in gates if isinstance(g, Mapping)]
 
@@ -231,9 +249,13 @@ def _breakdowns(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def _fingerprint_rows(summary: Mapping[str, Any]) -> list[tuple[str, str, str]]:
-    fp = summary.get("fingerprint") if isinstance(summary.get("fingerprint"), Mapping) else {}
+    fp = as_map(summary.get("fingerprint"))
     return [
-        (str(name), str(key), value if isinstance(value, str) else json.dumps(value, sort_keys=True))
+        (
+            str(name),
+            str(key),
+            value if isinstance(value, str) else json.dumps(value, sort_keys=True),
+        )
         for name, block in fp.items()
         if isinstance(block, Mapping)
         for key, value in block.items()

@@ -34,14 +34,18 @@ class PerfRun:
 
 
 def _num(value: Any) -> float:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
+    return (
+        float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
+    )
 
 
 def _table(run: PerfRun) -> dict[str, Any]:
     return {
         "label": run.label,
         "headers": [h for h, _key, _fmt in perf_table.COLUMNS],
-        "rows": [[perf_table._cell(p, key, f) for _h, key, f in perf_table.COLUMNS] for p in run.points],
+        "rows": [
+            [perf_table._cell(p, key, f) for _h, key, f in perf_table.COLUMNS] for p in run.points
+        ],
         "notes": perf_table.notes(run.points),
     }
 
@@ -63,7 +67,8 @@ def _throughput(runs: Sequence[PerfRun]) -> dict[str, Any]:
                         (
                             _num(p.get("parallel")),
                             _num(p.get(key)),
-                            f"{run.label}: parallel={p.get('parallel')}: {_num(p.get(key)):.1f} tok/s",
+                            f"{run.label}: parallel={p.get('parallel')}: "
+                            f"{_num(p.get(key)):.1f} tok/s",
                         )
                         for p in run.points
                     ],
@@ -71,7 +76,9 @@ def _throughput(runs: Sequence[PerfRun]) -> dict[str, Any]:
                     color=PALETTE[n % len(PALETTE)],
                 )
             )
-    return xy_chart("Throughput vs concurrency", "concurrency (--qnext-parallel)", "tokens/s", series)
+    return xy_chart(
+        "Throughput vs concurrency", "concurrency (--qnext-parallel)", "tokens/s", series
+    )
 
 
 def _latency(runs: Sequence[PerfRun], latency: str) -> dict[str, Any]:
@@ -94,7 +101,11 @@ def _latency(runs: Sequence[PerfRun], latency: str) -> dict[str, Any]:
                             _num(p.get(key)) * scale,
                             f"{run.label}: parallel={p.get('parallel')}: {latency} {pct} "
                             f"{_num(p.get(key)) * scale:.2f} {unit}"
-                            + (" (n<100: about the max)" if pct == "p99" and p.get(f"{latency}_p99_low_n") else ""),
+                            + (
+                                " (n<100: about the max)"
+                                if pct == "p99" and p.get(f"{latency}_p99_low_n")
+                                else ""
+                            ),
                         )
                         for p in run.points
                     ],
@@ -125,13 +136,19 @@ def _scatter(runs: Sequence[PerfRun], key: str, title: str) -> dict[str, Any] | 
                 continue
             point = str(rec.get("point", "?"))
             by_point.setdefault(point, []).append(
-                (send, value * scale, f"{run.label} {point} #{rec.get('index')}: {value * scale:.1f} ms")
+                (
+                    send,
+                    value * scale,
+                    f"{run.label} {point} #{rec.get('index')}: {value * scale:.1f} ms",
+                )
             )
         for point, pts in by_point.items():
             series.append(Series(_name(run, point, several), pts))
     if not series:
         return None
-    return xy_chart(title, "request sent at (s from the point's window start)", "ms", series, lines=False)
+    return xy_chart(
+        title, "request sent at (s from the point's window start)", "ms", series, lines=False
+    )
 
 
 def perf_context(runs: Sequence[PerfRun]) -> dict[str, Any]:

@@ -176,7 +176,9 @@ class Pages:
         if all(r is None for r in rows):
             raise ViewError(HTTPStatus.NOT_FOUND, f"no sample {dataset}/{sample_id} #r{repeat}")
         title = f"{dataset} / {sample_id}" + (f" #r{repeat}" if repeat else "")
-        return render("sample.html", live=True, runs=runs, rows=rows, title=title, page="sample", back="")
+        return render(
+            "sample.html", live=True, runs=runs, rows=rows, title=title, page="sample", back=""
+        )
 
     def compare_page(self, query: dict[str, list[str]]) -> str:
         runs = self._runs(query, "capability")
@@ -199,10 +201,18 @@ class Pages:
                 + [("dataset", key[0]), ("id", key[1]), ("repeat", key[2])]
             )
             rows.append(
-                {"key": key, "kind": comp.kinds[i], "flip": comp.flip[i], "cells": cells,
-                 "target": first.get("target"), "tone": tone(comp.kinds[i]), "href": href}
+                {
+                    "key": key,
+                    "kind": comp.kinds[i],
+                    "flip": comp.flip[i],
+                    "cells": cells,
+                    "target": first.get("target"),
+                    "tone": tone(comp.kinds[i]),
+                    "href": href,
+                }
             )
-        def href(p: int) -> str:
+
+        def page_href(p: int) -> str:
             return "/compare?" + urlencode([*base, ("page", p)])
 
         all_flips = sum(comp.flip)
@@ -222,17 +232,21 @@ class Pages:
             shown_to=start + len(rows),
             page=page,
             pages=pages,
-            prev_href=href(page - 1) if page > 1 else "",
-            next_href=href(page + 1) if page < pages else "",
+            prev_href=page_href(page - 1) if page > 1 else "",
+            next_href=page_href(page + 1) if page < pages else "",
         )
 
     def perf_page(self, query: dict[str, list[str]]) -> str:
         runs = self._runs(query, "")
         perf_runs = [
-            PerfRun(r.id, r.perf_points, read_perf_records(r.path / PERF_FILE, limit=MAX_SCATTER * 4))
+            PerfRun(
+                r.id, r.perf_points, read_perf_records(r.path / PERF_FILE, limit=MAX_SCATTER * 4)
+            )
             for r in runs
         ]
-        return render("perf.html", live=True, runs=runs, run=runs[0], page="perf", p=perf_context(perf_runs))
+        return render(
+            "perf.html", live=True, runs=runs, run=runs[0], page="perf", p=perf_context(perf_runs)
+        )
 
     def api_samples(self, query: dict[str, list[str]]) -> dict[str, Any]:
         (run,) = self._runs(query, "capability")[:1]
@@ -240,12 +254,19 @@ class Pages:
         flat = {k: v[0] for k, v in query.items() if v}
         limit = min(max(1, _int(query, "limit", 50)), MAX_LIMIT)
         page = index.query(Filters.from_query(flat), _int(query, "offset", 0), limit)
-        return {"total": page.total, "offset": page.offset, "size": page.size,
-                "counts": page.counts, "rows": page.rows}
+        return {
+            "total": page.total,
+            "offset": page.offset,
+            "size": page.size,
+            "counts": page.counts,
+            "rows": page.rows,
+        }
 
     def api_sample(self, query: dict[str, list[str]]) -> dict[str, Any]:
         (run,) = self._runs(query, "capability")[:1]
-        row = self.catalog.index(run).row(_one(query, "dataset"), _one(query, "id"), _int(query, "repeat", 0))
+        row = self.catalog.index(run).row(
+            _one(query, "dataset"), _one(query, "id"), _int(query, "repeat", 0)
+        )
         if row is None:
             raise ViewError(HTTPStatus.NOT_FOUND, "no such sample")
         return row
@@ -266,7 +287,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         if self.server.verbose:
             super().log_message(format, *args)
 
@@ -293,10 +314,16 @@ class _Handler(BaseHTTPRequestHandler):
         api = url.path in _API_ROUTES
         try:
             if not self._host_ok():
-                raise ViewError(HTTPStatus.FORBIDDEN, "wrong Host header: open the URL qnext view printed")
+                raise ViewError(
+                    HTTPStatus.FORBIDDEN, "wrong Host header: open the URL qnext view printed"
+                )
             if api:
-                body = json.dumps(_API_ROUTES[url.path](self.server.pages, query), allow_nan=False,
-                                  ensure_ascii=False, default=str)
+                body = json.dumps(
+                    _API_ROUTES[url.path](self.server.pages, query),
+                    allow_nan=False,
+                    ensure_ascii=False,
+                    default=str,
+                )
                 self._send(200, "application/json; charset=utf-8", body.encode("utf-8"), head)
                 return
             route = _HTML_ROUTES.get(url.path)
@@ -314,7 +341,9 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.dumps({"error": message}).encode("utf-8")
             self._send(status, "application/json; charset=utf-8", body, head)
         else:
-            html = render("error.html", live=True, status=f"{status.value} {status.phrase}", message=message)
+            html = render(
+                "error.html", live=True, status=f"{status.value} {status.phrase}", message=message
+            )
             self._send(status, "text/html; charset=utf-8", html.encode("utf-8"), head)
 
     def do_GET(self) -> None:

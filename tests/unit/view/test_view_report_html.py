@@ -64,25 +64,49 @@ def test_large_runs_embed_a_bounded_selection(
     kinds = [r["outcome"] for r in shown]
     assert kinds.count("fail") + kinds.count("error") == 5
     assert kinds.count("pass") == 4 and kinds.count("skipped") == 1
-    assert [r["sample_id"] for r in shown if r["outcome"] in ("fail", "error")] == ["2", "3", "7", "8", "12"]
+    assert [r["sample_id"] for r in shown if r["outcome"] in ("fail", "error")] == [
+        "2",
+        "3",
+        "7",
+        "8",
+        "12",
+    ]
     assert all(r["prediction"].startswith("x" * 100 + "\n[… 50 more characters") for r in shown)
     assert "embeds 10 of 50 samples" in html and "qnext view" in html
 
 
 def test_perf_section_and_collection_tree(tmp_path: Path, row_factory: Callable[..., Any]) -> None:
     perf = [
-        {"parallel": p, "number": 2 * p, "output_throughput": 100.0 * p, "total_throughput": 300.0 * p,
-         "ttft_p50": 0.02, "ttft_p90": 0.03, "ttft_p99": 0.04, "tpot_p50": 0.002, "tpot_p90": 0.003,
-         "tpot_p99": 0.004, "itl_p50": 0.002, "itl_p90": 0.003, "itl_p99": 0.004}
+        {
+            "parallel": p,
+            "number": 2 * p,
+            "output_throughput": 100.0 * p,
+            "total_throughput": 300.0 * p,
+            "ttft_p50": 0.02,
+            "ttft_p90": 0.03,
+            "ttft_p99": 0.04,
+            "tpot_p50": 0.002,
+            "tpot_p90": 0.003,
+            "tpot_p99": 0.004,
+            "itl_p50": 0.002,
+            "itl_p90": 0.003,
+            "itl_p99": 0.004,
+        }
         for p in (1, 2, 4, 8)
     ]
     rows = [row_factory("mcq", 1, "pass")]
     agg = Aggregator(n_resamples=50)
     agg.add_row(rows[0])
     summary = agg.summary()
-    summary["collection"] = {"name": "suite", "micro": 1.0, "children": [{"name": "mcq", "micro": 1.0}]}
-    records = [{"point": "parallel=1-number=2", "index": i, "send": i * 0.1, "ttft": 0.02, "e2e": 0.1}
-               for i in range(2)]
+    summary["collection"] = {
+        "name": "suite",
+        "micro": 1.0,
+        "children": [{"name": "mcq", "micro": 1.0}],
+    }
+    records = [
+        {"point": "parallel=1-number=2", "index": i, "send": i * 0.1, "ttft": 0.02, "e2e": 0.1}
+        for i in range(2)
+    ]
     html = report_html.render_html({**summary, "perf": perf}, agg.rows, perf_records=records)
     assert "Throughput vs concurrency" in html and "TTFT percentiles vs concurrency" in html
     assert "Per-request TTFT" in html and "<th>Out tok/s</th>" in html

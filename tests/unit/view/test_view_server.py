@@ -32,7 +32,9 @@ def server(
     srv.server_close()
 
 
-def get(port: int, path: str, method: str = "GET", host: str | None = None) -> tuple[int, str, dict[str, str]]:
+def get(
+    port: int, path: str, method: str = "GET", host: str | None = None
+) -> tuple[int, str, dict[str, str]]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Host": host} if host else {}
     conn.request(method, path, headers=headers)
@@ -46,8 +48,13 @@ def test_pages_render(server: int) -> None:
     status, body, headers = get(server, "/")
     assert status == 200 and ">a</a>" in body and ">b</a>" in body
     assert headers["Content-Type"].startswith("text/html")
-    for path in ("/run?run=a", "/samples?run=a", "/sample?run=a&dataset=mcq&id=4&repeat=0",
-                 "/compare?run=a&run=b", "/perf?run=a"):
+    for path in (
+        "/run?run=a",
+        "/samples?run=a",
+        "/sample?run=a&dataset=mcq&id=4&repeat=0",
+        "/compare?run=a&run=b",
+        "/perf?run=a",
+    ):
         status, body, _ = get(server, path)
         assert status == 200, (path, body)
     _, compare, _ = get(server, "/compare?run=a&run=b&kind=fail%E2%86%92pass")

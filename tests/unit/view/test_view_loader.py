@@ -58,7 +58,10 @@ def test_rows_old_and_new() -> None:
     assert normalise_row(old)["messages_state"] == "absent"
     assert normalise_row(old)["details"] == {"inst_verdicts": [["a", 1, 0]]}
     assert normalise_row(new)["messages_state"] == "withheld"
-    assert normalise_row(new)["details"] == {"first_failing_test": 3, "inst_verdicts": [["a", 1, 0]]}
+    assert normalise_row(new)["details"] == {
+        "first_failing_test": 3,
+        "inst_verdicts": [["a", 1, 0]],
+    }
     assert normalise_row(shown)["messages"] == [{"role": "user", "content": "hi"}]
     assert normalise_row(shown)["subset"] == "default" and normalise_row(shown)["repeat"] == 0
 
@@ -73,7 +76,10 @@ def test_row_score_uses_the_named_metric() -> None:
 
 def test_perf_records_skip_warmup_and_bad_lines(tmp_path: Path) -> None:
     path = tmp_path / "perf.jsonl"
-    lines = [{"point": "p1", "warmup": True, "ttft": 1}, {"point": "p1", "warmup": False, "ttft": 2}]
+    lines = [
+        {"point": "p1", "warmup": True, "ttft": 1},
+        {"point": "p1", "warmup": False, "ttft": 2},
+    ]
     path.write_text("\n".join(json.dumps(x) for x in lines) + "\n{oops\n", encoding="utf-8")
     assert read_perf_records(path) == [lines[1]]
     assert read_perf_records(tmp_path / "none.jsonl") == []

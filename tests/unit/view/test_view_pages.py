@@ -6,7 +6,13 @@ import json
 import re
 
 from pytest_qnext.view.charts import BarItem, Series, bar_chart, nice_ticks, xy_chart
-from pytest_qnext.view.pages import breakdown_tables, overview_context, render, script_json, tree_rows
+from pytest_qnext.view.pages import (
+    breakdown_tables,
+    overview_context,
+    render,
+    script_json,
+    tree_rows,
+)
 
 
 def test_script_json_cannot_close_the_script_element(evil: str) -> None:
@@ -23,14 +29,22 @@ def test_tree_rows_render_any_nesting() -> None:
         "macro": 0.55,
         "count": 100,
         "children": [
-            {"name": "math", "weighted": 0.7, "ci": {"low": 0.6, "high": 0.8}, "count": 40,
-             "children": [{"name": "aime24", "micro": 0.3, "count": 30}]},
+            {
+                "name": "math",
+                "weighted": 0.7,
+                "ci": {"low": 0.6, "high": 0.8},
+                "count": 40,
+                "children": [{"name": "aime24", "micro": 0.3, "count": 30}],
+            },
             {"name": "exam", "micro": 0.5, "count": 60},
         ],
     }
     columns, rows = tree_rows(tree)
     assert [(r["depth"], r["name"]) for r in rows] == [
-        (0, "qwen3-test"), (1, "math"), (2, "aime24"), (1, "exam")
+        (0, "qwen3-test"),
+        (1, "math"),
+        (2, "aime24"),
+        (1, "exam"),
     ]
     assert {"micro", "macro", "count", "weighted", "ci.low", "ci.high"} <= set(columns)
     assert rows[1]["cells"]["ci.low"] == 0.6
@@ -41,7 +55,10 @@ def test_tree_rows_render_any_nesting() -> None:
 
 def test_breakdown_tables_find_every_list_of_dicts() -> None:
     data = {
-        "by_difficulty": [{"difficulty": "easy", "pass": 3}, {"difficulty": "hard", "pass": 1, "n": 9}],
+        "by_difficulty": [
+            {"difficulty": "easy", "pass": 3},
+            {"difficulty": "hard", "pass": 1, "n": 9},
+        ],
         "by_month": {"2025-01": [{"n": 1}]},
         "note": "x",
     }
@@ -64,8 +81,18 @@ def test_charts_have_axes_and_scaled_points() -> None:
 def test_hostile_summary_renders_as_text(evil: str) -> None:
     EVIL = evil
     doc = {
-        "table": [{"task_type": EVIL, "metric": "acc", "dataset_name": EVIL, "average_score": 0.5,
-                   "count": 2, "ci_low": 0.1, "ci_high": 0.9, "outcomes": {"pass": 1, "fail": 1}}],
+        "table": [
+            {
+                "task_type": EVIL,
+                "metric": "acc",
+                "dataset_name": EVIL,
+                "average_score": 0.5,
+                "count": 2,
+                "ci_low": 0.1,
+                "ci_high": 0.9,
+                "outcomes": {"pass": 1, "fail": 1},
+            }
+        ],
         "datasets": {EVIL: {"primary_metric": "acc", "score": 0.5}},
         "gates": [{"name": EVIL, "passed": False, "measured": 0.5, "limit": 0.9, "message": EVIL}],
         "collection": {"name": EVIL, "micro": 0.5, "children": [{"name": EVIL, "micro": 0.1}]},
@@ -73,9 +100,19 @@ def test_hostile_summary_renders_as_text(evil: str) -> None:
         "warnings": [EVIL],
         "fingerprint": {EVIL: {"model": EVIL}},
     }
-    html = render("report.html", live=False, o=overview_context(doc), p={"perf_tables": [], "perf_charts": []},
-                  sample_link=lambda *a: "", model=EVIL, date="", total_rows=0, embedded=[],
-                  embed_note="", view_hint="x")
+    html = render(
+        "report.html",
+        live=False,
+        o=overview_context(doc),
+        p={"perf_tables": [], "perf_charts": []},
+        sample_link=lambda *a: "",
+        model=EVIL,
+        date="",
+        total_rows=0,
+        embedded=[],
+        embed_note="",
+        view_hint="x",
+    )
     assert "<img" not in html
     assert len(re.findall(r"<script\b", html)) == 1  # only the page's own script
     assert html.count("&lt;/script&gt;&lt;script&gt;window.__pwned=1") >= 6

@@ -32,7 +32,9 @@ def rows(row_factory: Callable[..., Any]) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def index(tmp_path: Path, rows: list[dict[str, Any]], run_writer: Callable[..., Path]) -> SampleIndex:
+def index(
+    tmp_path: Path, rows: list[dict[str, Any]], run_writer: Callable[..., Path]
+) -> SampleIndex:
     run = load_run(run_writer(tmp_path / "run", rows), "run")
     return SampleIndex(run.path / "samples.jsonl", run.primary_metric)
 
@@ -44,7 +46,11 @@ def _expected(rows: list[dict[str, Any]], f: Filters) -> list[dict[str, Any]]:
             and (not f.subset or r["subset"] == f.subset)
             and (
                 not f.outcome
-                or (r["outcome"] not in ("pass", "skipped") if f.outcome == NOT_PASS else r["outcome"] == f.outcome)
+                or (
+                    r["outcome"] not in ("pass", "skipped")
+                    if f.outcome == NOT_PASS
+                    else r["outcome"] == f.outcome
+                )
             )
             and (not f.text or f.text in r["prediction"])
         )
@@ -75,7 +81,9 @@ def test_filters_match_a_plain_scan(
     )
 
 
-def test_facet_counts_apply_the_other_filters(index: SampleIndex, rows: list[dict[str, Any]]) -> None:
+def test_facet_counts_apply_the_other_filters(
+    index: SampleIndex, rows: list[dict[str, Any]]
+) -> None:
     page = index.query(Filters(dataset="qa", outcome="fail"), 0, 10)
     # outcome counts: every outcome within qa; dataset counts: every dataset's fails
     assert page.counts["outcome"] == {

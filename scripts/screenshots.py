@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,17 +20,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from pytest_qnext.view.launch import CHROMIUM_ARGS, find_chromium, running_viewer
+
 REPO = Path(__file__).resolve().parent.parent
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 CAPABILITY = [
     "-m",
     "capability",
@@ -104,22 +94,6 @@ def make_runs(root: Path) -> None:
     _pytest(root / "perf-tp2", "ttft=0.03,itl=0.006", *PERF)
 
 
-def _serve(root: Path) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pytest_qnext.view", str(root)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        found = re.search(r"serving (http://127\.0\.0\.1:\d+/)", line)
-        if found:
-            return proc, found.group(1)
-    proc.kill()
-    sys.exit("screenshots: qnext view printed no URL")
-
-
 def _runs(root: Path) -> tuple[list[str], list[str]]:
     """(capability run ids, perf run ids), as the viewer names them (relative paths)."""
     cap, perf = [], []
@@ -149,48 +123,45 @@ def shoot(root: Path, out: Path, chromium: str) -> list[Path]:
     cap, perf = _runs(root)
     if not cap:
         sys.exit(f"screenshots: no capability run under {root}")
-    proc, url = _serve(root)
     shots: list[Path] = []
-    try:
-        with sync_playwright() as pw, tempfile.TemporaryDirectory() as profile:
-            ctx = pw.chromium.launch_persistent_context(
-                profile,
-                executable_path=chromium,
-                headless=True,
-                args=ARGS,
-                viewport={"width": 1360, "height": 940},
-                device_scale_factor=1,
-            )
-            page = ctx.new_page()
+    with (
+        running_viewer(root) as url,
+        sync_playwright() as pw,
+        tempfile.TemporaryDirectory() as profile,
+    ):
+        ctx = pw.chromium.launch_persistent_context(
+            profile,
+            executable_path=chromium,
+            headless=True,
+            args=list(CHROMIUM_ARGS),
+            viewport={"width": 1360, "height": 940},
+            device_scale_factor=1,
+        )
+        page = ctx.new_page()
 
-            def snap(name: str, path: str, selector: str | None = None) -> None:
-                page.goto(url.rstrip("/") + path)
-                page.wait_for_function("() => window.qnextReady === true")
-                if selector:
-                    page.wait_for_selector(selector)
-                target = out / f"view-{name}.png"
-                page.screenshot(path=str(target))
-                shots.append(target)
-                print("wrote", target, flush=True)
+        def snap(name: str, path: str, selector: str | None = None) -> None:
+            page.goto(url.rstrip("/") + path)
+            page.wait_for_function("() => window.qnextReady === true")
+            if selector:
+                page.wait_for_selector(selector)
+            target = out / f"view-{name}.png"
+            page.screenshot(path=str(target))
+            shots.append(target)
+            print("wrote", target, flush=True)
 
-            snap("overview", "/run?" + urlencode({"run": cap[-1]}))
-            sample = _pick_sample(root, cap[-1])
-            snap(
-                "sample",
-                "/sample?"
-                + urlencode(
-                    {"run": cap[-1], "dataset": sample["dataset"], "id": sample["sample_id"]}
-                ),
-            )
-            snap("samples", "/samples?" + urlencode({"run": cap[-1]}), "#qnext-browser[data-ready]")
-            if len(cap) >= 2:
-                snap("compare", "/compare?" + urlencode([("run", r) for r in cap[:2]]))
-            if perf:
-                snap("perf", "/perf?" + urlencode([("run", r) for r in perf[:3]]) + "#charts")
-            ctx.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        snap("overview", "/run?" + urlencode({"run": cap[-1]}))
+        sample = _pick_sample(root, cap[-1])
+        snap(
+            "sample",
+            "/sample?"
+            + urlencode({"run": cap[-1], "dataset": sample["dataset"], "id": sample["sample_id"]}),
+        )
+        snap("samples", "/samples?" + urlencode({"run": cap[-1]}), "#qnext-browser[data-ready]")
+        if len(cap) >= 2:
+            snap("compare", "/compare?" + urlencode([("run", r) for r in cap[:2]]))
+        if perf:
+            snap("perf", "/perf?" + urlencode([("run", r) for r in perf[:3]]) + "#charts")
+        ctx.close()
     return shots
 
 
@@ -199,8 +170,8 @@ def main() -> int:
     parser.add_argument("--root", type=Path, help="report dirs to shoot (default: make demo runs)")
     parser.add_argument("--out", type=Path, default=REPO / "docs", help="folder for the PNGs")
     args = parser.parse_args()
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(chromium).is_file():
+    chromium = find_chromium()
+    if chromium is None:
         sys.exit("screenshots: Chromium not found; run scripts/install_browser.sh")
     args.out.mkdir(parents=True, exist_ok=True)
     if args.root is not None:

@@ -86,12 +86,16 @@ def view_main(argv: Sequence[str] | None = None, prog: str = "qnext view") -> in
 def main(argv: Sequence[str] | None = None) -> int:
     """The `qnext` console script: `qnext view ...`."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] in ("-h", "--help"):
-        print(
-            "usage: qnext view [ROOT|REPORT_DIR ...] [--port N] [--open]\n\n"
-            "commands:\n  view    browse report dirs in a local web app (qnext view -h)"
-        )
-        return 0 if args else 2
+    usage = (
+        "usage: qnext view [ROOT|REPORT_DIR ...] [--port N] [--open]\n\n"
+        "commands:\n  view    browse report dirs in a local web app (qnext view -h)"
+    )
+    if not args:
+        print(usage, file=sys.stderr)
+        return 2
+    if args[0] in ("-h", "--help"):
+        print(usage)
+        return 0
     if args[0] != "view":
         print(f"qnext: unknown command {args[0]!r}; the commands are: view", file=sys.stderr)
         return 2

@@ -1,8 +1,9 @@
 """The sample index of one run: filters, counts per filter value and paging, server side.
 
 Built once per run (lazily, on the first sample query) from `samples.jsonl`: per row only the
-facets, the score, a case-folded search text (sample id, prompt, response, reasoning,
-extracted answer) and the byte offset of its line, so a sample page re-reads just its own line.
+facets, the score, a short preview and the byte offset of its line, so a sample page re-reads
+just its own line. The case-folded search texts (sample id, prompt, response, reasoning,
+extracted answer) are read on the first text search.
 A query is one pass over the rows; the last few results are cached so paging is a slice.
 Facet counts (dataset, subset, outcome) count, for each facet, the rows that pass every *other*
 filter, so each option shows how many rows choosing it would give.
@@ -14,12 +15,12 @@ import json
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_qnext.view.loader import normalise_row, row_score
+from pytest_qnext.view.loader import brief_row, normalise_row, row_score, search_text
 
 __all__ = ["FACETS", "NOT_PASS", "PREVIEW_CHARS", "Filters", "Page", "SampleIndex"]
 
@@ -86,10 +87,9 @@ class SampleIndex:
         self.path = path
         self.facets: dict[str, list[str]] = {f: [] for f in FACETS}
         self.ids: list[str] = []
-        self.repeats: list[int] = []
         self.scores: list[float | None] = []
         self.offsets: list[int] = []
-        self.search: list[str] = []
+        self._search: list[str] | None = None
         self.previews: list[dict[str, Any]] = []
         self.position: dict[tuple[str, str, int], int] = {}
         self.bad_lines = 0
@@ -101,8 +101,8 @@ class SampleIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def _build(self, primary_metric: Callable[[str], str | None]) -> None:
-        metric_of: dict[str, str | None] = {}
+    def _rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(byte offset, row) for every readable line of the file."""
         with self.path.open("rb") as handle:
             offset = 0
             for raw in handle:
@@ -112,51 +112,45 @@ class SampleIndex:
                 except ValueError:
                     self.bad_lines += raw.strip() != b""
                     continue
-                if not isinstance(data, dict):
+                if isinstance(data, dict):
+                    yield start, data
+                else:
                     self.bad_lines += 1
-                    continue
-                row = normalise_row(data)
-                ds = row["dataset"]
-                if ds not in metric_of:
-                    metric_of[ds] = primary_metric(ds)
-                self._add(row, start, row_score(row, metric_of[ds]))
 
-    def _add(self, row: dict[str, Any], offset: int, score: float | None) -> None:
-        key = (row["dataset"], row["sample_id"], row["repeat"])
-        self.position[key] = len(self.ids)
-        for facet in FACETS:
-            self.facets[facet].append(row[facet])
-        self.ids.append(row["sample_id"])
-        self.repeats.append(row["repeat"])
-        self.scores.append(score)
-        self.offsets.append(offset)
-        prompt = "\n".join(m["content"] for m in row["messages"] or [])
-        extracted = "" if row["extracted"] is None else str(row["extracted"])
-        self.search.append(
-            "\n".join(
-                (row["sample_id"], prompt, row["prediction"], row["reasoning"], extracted)
-            ).casefold()
-        )
-        prediction = row["prediction"] or row["reasoning"]
-        self.previews.append(
-            {
-                "dataset": row["dataset"],
-                "subset": row["subset"],
-                "sample_id": row["sample_id"],
-                "repeat": row["repeat"],
-                "outcome": row["outcome"],
-                "score": score,
-                "extracted": row["extracted"],
-                "target": row["target"],
-                "preview": prediction[:PREVIEW_CHARS],
-                "chars": len(prediction),
-            }
-        )
+    def _build(self, primary_metric: Callable[[str], str | None]) -> None:
+        metric_of: dict[str, str | None] = {}
+        for offset, data in self._rows():
+            brief = brief_row(data, PREVIEW_CHARS)
+            ds = brief["dataset"]
+            if ds not in metric_of:
+                metric_of[ds] = primary_metric(ds)
+            brief["score"] = score = row_score(data, metric_of[ds])
+            self.position[(ds, brief["sample_id"], brief["repeat"])] = len(self.ids)
+            for facet in FACETS:
+                self.facets[facet].append(brief[facet])
+            self.ids.append(brief["sample_id"])
+            self.scores.append(score)
+            self.offsets.append(offset)
+            self.previews.append(brief)
+
+    def _search_texts(self) -> list[str]:
+        """The case-folded search text of every row, read on the first text search (the list
+        pages need none of it, so the index is ready sooner)."""
+        if self._search is None:
+            texts = [""] * len(self.ids)
+            for offset, data in self._rows():
+                brief = brief_row(data, 0)
+                i = self.position.get((brief["dataset"], brief["sample_id"], brief["repeat"]))
+                if i is not None and self.offsets[i] == offset:
+                    texts[i] = search_text(data)
+            self._search = texts
+        return self._search
 
     # -- queries ------------------------------------------------------------------------------
     def _match(self, f: Filters) -> tuple[list[int], dict[str, dict[str, int]]]:
         datasets, subsets, outcomes = (self.facets[name] for name in FACETS)
         text = f.text.casefold()
+        search = self._search_texts() if text else []
         counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
         hits: list[int] = []
         for i in range(len(self.ids)):
@@ -168,7 +162,7 @@ class SampleIndex:
                 continue
             if f.score_max is not None and (score is None or score > f.score_max):
                 continue
-            if text and text not in self.search[i]:
+            if text and text not in search[i]:
                 continue
             values = (datasets[i], subsets[i], outcomes[i])
             misses = (

@@ -28,11 +28,13 @@ __all__ = [
     "SUMMARY_FILE",
     "LoadError",
     "Run",
+    "brief_row",
     "discover",
     "load_run",
     "normalise_row",
     "read_perf_records",
     "row_score",
+    "search_text",
     "summary_date",
 ]
 
@@ -309,6 +311,36 @@ def normalise_row(row: Mapping[str, Any]) -> dict[str, Any]:
         "messages_state": state,
         "details": _details(row),
     }
+
+
+def brief_row(row: Mapping[str, Any], preview_chars: int) -> dict[str, Any]:
+    """The few fields a sample list shows (a cheap subset of `normalise_row`)."""
+    text = row.get("prediction") or row.get("reasoning") or ""
+    if not isinstance(text, str):
+        text = str(text)
+    repeat = row.get("repeat")
+    return {
+        "dataset": _text(row.get("dataset")),
+        "subset": _text(row.get("subset")) or "default",
+        "sample_id": _text(row.get("sample_id")),
+        "repeat": repeat if isinstance(repeat, int) else 0,
+        "outcome": _text(row.get("outcome")) or "?",
+        "extracted": row.get("extracted"),
+        "target": row.get("target"),
+        "preview": text[:preview_chars],
+        "chars": len(text),
+    }
+
+
+def search_text(row: Mapping[str, Any]) -> str:
+    """What text search looks in: sample id, prompt, response, reasoning, extracted answer."""
+    messages = row.get("messages")
+    prompt = ""
+    if isinstance(messages, list):
+        prompt = "\n".join(str(m.get("content", "")) for m in messages if isinstance(m, Mapping))
+    extracted = row.get("extracted")
+    parts = (row.get("sample_id"), prompt, row.get("prediction"), row.get("reasoning"), extracted)
+    return "\n".join("" if p is None else str(p) for p in parts).casefold()
 
 
 def row_score(row: Mapping[str, Any], metric: str | None) -> float | None:

@@ -14,8 +14,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -25,16 +23,8 @@ from typing import Any
 
 import pytest
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from pytest_qnext.view.launch import CHROMIUM_ARGS, ViewerError, find_chromium, running_viewer
+
 CAPABILITY_TEST = """
 import pytest
 pytestmark = pytest.mark.capability
@@ -64,19 +54,8 @@ PASS_TO_FAIL = 3  # the first 3 right answers of run A are wrong in run B
 FAIL_TO_PASS = 2  # the first 2 wrong answers of run A are right in run B
 
 
-def chromium_path() -> str | None:
-    for candidate in (
-        os.environ.get("QNEXT_CHROMIUM"),
-        shutil.which("chromium"),
-        "/usr/bin/chromium",
-    ):
-        if candidate and Path(candidate).is_file():
-            return candidate
-    return None
-
-
 def _need_browser() -> str:
-    path = chromium_path()
+    path = find_chromium()
     problem = None
     if path is None:
         problem = (
@@ -105,7 +84,7 @@ def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         str(tmp_path_factory.mktemp("chromium-profile")),
         executable_path=path,
         headless=True,
-        args=CHROMIUM_ARGS,
+        args=list(CHROMIUM_ARGS),
         viewport={"width": 1400, "height": 1000},
     )
     yield context
@@ -329,7 +308,6 @@ def big_run(shared_data: Path, runs_root: Path, tmp_path_factory: pytest.TempPat
 @dataclass
 class Viewer:
     url: str
-    process: subprocess.Popen[str]
 
     def __call__(self, path: str) -> str:
         return self.url.rstrip("/") + path
@@ -338,29 +316,11 @@ class Viewer:
 @contextlib.contextmanager
 def start_viewer(*roots: Path) -> Iterator[Viewer]:
     """`python -m pytest_qnext.view ROOT...` in a subprocess on an OS-chosen port."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pytest_qnext.view", *map(str, roots)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert proc.stdout is not None
-    url = None
-    lines = []
-    for line in proc.stdout:
-        lines.append(line)
-        found = re.search(r"serving (http://127\.0\.0\.1:\d+/)", line)
-        if found:
-            url = found.group(1)
-            break
-    if url is None:
-        proc.kill()
-        pytest.fail("qnext view printed no URL:\n" + "".join(lines))
     try:
-        yield Viewer(url, proc)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        with running_viewer(*roots) as url:
+            yield Viewer(url)
+    except ViewerError as exc:
+        pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -340,7 +340,10 @@
         if (token === seq) render(page, f, limit);
       }, function (err) { info.textContent = 'could not load samples: ' + err.message; });
     }
-    form.addEventListener('change', function () { refresh(true); });
+    form.addEventListener('change', function (ev) {
+      // text and number fields refresh on input; their change (on blur) would only redraw
+      if (ev.target.tagName === 'SELECT') refresh(true);
+    });
     form.addEventListener('input', function (ev) {
       if (ev.target.tagName !== 'INPUT') return;
       clearTimeout(timer);

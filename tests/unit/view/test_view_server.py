@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -97,3 +100,32 @@ def test_read_only_and_loopback_host_only(server: int) -> None:
     assert get(server, "/", method="POST")[0] == 405
     assert get(server, "/", host="evil.example:80")[0] == 403
     assert get(server, "/", host=f"localhost:{server}")[0] == 200
+
+
+def test_command_line_serves_and_refuses_bad_roots(
+    tmp_path: Path, run_writer: Callable[..., Path], row_factory: Callable[..., Any]
+) -> None:
+    bad = subprocess.run(
+        [sys.executable, "-m", "pytest_qnext.view", str(tmp_path / "nope")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr.count("\n") == 1 and "no such folder" in bad.stderr
+    run_writer(tmp_path / "r" / "one", [row_factory("mcq", 1, "pass")])
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pytest_qnext.view", str(tmp_path / "r")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith("qnext view: 1 run(s) under")
+        found = re.search(r"serving http://127\.0\.0\.1:(\d+)/", proc.stdout.readline())
+        assert found is not None
+        status, body, _ = get(int(found.group(1)), "/")
+        assert status == 200 and ">one</a>" in body
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)

@@ -83,8 +83,8 @@ def _fmt(value: float) -> str:
 
 def bar_chart(title: str, items: Sequence[BarItem], x_label: str = "score") -> dict[str, Any]:
     """Horizontal bars on a 0..1 axis (scores), one per item, with [low, high] whiskers."""
-    row_h, left = 26, 170
-    width = _W
+    row_h, left = 30, 112
+    width = 520
     height = _PAD["top"] + row_h * max(len(items), 1) + _PAD["bottom"]
     plot_w = width - left - _PAD["right"] - 40
     top = _PAD["top"]
@@ -97,7 +97,7 @@ def bar_chart(title: str, items: Sequence[BarItem], x_label: str = "score") -> d
     for n, item in enumerate(items):
         y = top + n * row_h
         bar: dict[str, Any] = {
-            "label": item.label,
+            "label": item.label if len(item.label) <= 17 else item.label[:16] + "…",
             "y": y + 4,
             "h": row_h - 8,
             "ty": y + row_h / 2 + 4,

@@ -3,7 +3,7 @@
 Built once per run (lazily, on the first sample query) from `samples.jsonl`: per row only the
 facets, the score, a short preview and the byte offset of its line, so a sample page re-reads
 just its own line. The case-folded search texts (sample id, prompt, response, reasoning,
-extracted answer) are read on the first text search.
+extracted answer) are read right after, in a background thread.
 A query is one pass over the rows; the last few results are cached so paging is a slice.
 Facet counts (dataset, subset, outcome) count, for each facet, the rows that pass every *other*
 filter, so each option shows how many rows choosing it would give.
@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,7 +96,11 @@ class SampleIndex:
         self._cache: OrderedDict[Filters, tuple[list[int], dict[str, dict[str, int]]]]
         self._cache = OrderedDict()
         self._lock = threading.Lock()
+        self._search_lock = threading.Lock()
         self._build(primary_metric)
+        # the search texts are read in the background, so the first page does not wait for
+        # them and a text search typed a few seconds later finds them ready
+        threading.Thread(target=self._search_texts, daemon=True).start()
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -134,8 +138,12 @@ class SampleIndex:
             self.previews.append(brief)
 
     def _search_texts(self) -> list[str]:
-        """The case-folded search text of every row, read on the first text search (the list
+        """The case-folded search text of every row, read apart from the index (the list
         pages need none of it, so the index is ready sooner)."""
+        with self._search_lock:
+            return self._read_search_texts()
+
+    def _read_search_texts(self) -> list[str]:
         if self._search is None:
             texts = [""] * len(self.ids)
             for offset, data in self._rows():
@@ -147,39 +155,62 @@ class SampleIndex:
         return self._search
 
     # -- queries ------------------------------------------------------------------------------
-    def _match(self, f: Filters) -> tuple[list[int], dict[str, dict[str, int]]]:
-        datasets, subsets, outcomes = (self.facets[name] for name in FACETS)
+    def _base(self, f: Filters) -> list[int]:
+        """Rows passing the filters that are not facets (they apply to every count)."""
+        rows: list[int] = list(range(len(self.ids)))
+        if f.sample_id:
+            ids = self.ids
+            rows = [i for i in rows if f.sample_id in ids[i]]
+        scores = self.scores
+        if f.score_min is not None:
+            low = f.score_min
+            rows = [i for i in rows if (s := scores[i]) is not None and s >= low]
+        if f.score_max is not None:
+            high = f.score_max
+            rows = [i for i in rows if (s := scores[i]) is not None and s <= high]
         text = f.text.casefold()
-        search = self._search_texts() if text else []
-        counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
-        hits: list[int] = []
-        for i in range(len(self.ids)):
-            # filters that are not facets apply to every count
-            if f.sample_id and f.sample_id not in self.ids[i]:
-                continue
-            score = self.scores[i]
-            if f.score_min is not None and (score is None or score < f.score_min):
-                continue
-            if f.score_max is not None and (score is None or score > f.score_max):
-                continue
-            if text and text not in search[i]:
-                continue
-            values = (datasets[i], subsets[i], outcomes[i])
-            misses = (
-                bool(f.dataset) and values[0] != f.dataset,
-                bool(f.subset) and values[1] != f.subset,
-                not _outcome_ok(f.outcome, values[2]),
-            )
-            failed = sum(misses)
-            if failed == 0:
-                hits.append(i)
-                for name, value in zip(FACETS, values, strict=True):
-                    counts[name][value] = counts[name].get(value, 0) + 1
-            elif failed == 1:
-                name = FACETS[misses.index(True)]
-                value = values[misses.index(True)]
-                counts[name][value] = counts[name].get(value, 0) + 1
-        return hits, {name: dict(sorted(c.items())) for name, c in counts.items()}
+        if text:
+            search = self._search_texts()
+            rows = [i for i in rows if text in search[i]]
+        return rows
+
+    def _facet_ok(self, name: str, f: Filters) -> Callable[[str], bool] | None:
+        wanted = getattr(f, name)
+        if not wanted:
+            return None
+        if name == "outcome":
+            return lambda value: _outcome_ok(wanted, value)
+        return lambda value: value == wanted
+
+    def _match(self, f: Filters) -> tuple[list[int], dict[str, dict[str, int]]]:
+        """One filtering pass per active filter over plain lists (no per-row Python frames
+        beyond the comprehensions); facet counts from the rows that pass the other filters."""
+        base = self._base(f)
+        tests = {name: self._facet_ok(name, f) for name in FACETS}
+        passing: dict[str, list[int]] = {}
+        for name in FACETS:
+            test, column = tests[name], self.facets[name]
+            # memoise the test per distinct value: facets have few of them
+            if test is None:
+                passing[name] = base
+            else:
+                verdict = {v: test(v) for v in set(column[i] for i in base)}
+                passing[name] = [i for i in base if verdict[column[i]]]
+        hits = base
+        for name in FACETS:
+            if tests[name] is not None:
+                keep = set(passing[name])
+                hits = [i for i in hits if i in keep]
+        counts: dict[str, dict[str, int]] = {}
+        for name in FACETS:
+            others = [passing[o] for o in FACETS if o != name and tests[o] is not None]
+            rows = base
+            for other in others:
+                keep = set(other)
+                rows = [i for i in rows if i in keep]
+            column = self.facets[name]
+            counts[name] = dict(sorted(Counter(column[i] for i in rows).items()))
+        return hits, counts
 
     def query(self, filters: Filters, offset: int = 0, limit: int = 50) -> Page:
         with self._lock:

@@ -191,8 +191,9 @@ class Settings:
             api_key=resolve(config, "--qnext-api-key", env=API_KEY_ENV),
         )
 
-    def header_lines(self) -> list[str]:
-        """What pytest_report_header prints: the settings in effect, never the API key."""
+    def header_lines(self, *, perf: bool = True) -> list[str]:
+        """What pytest_report_header prints: the settings in effect, never the API key.
+        `perf`: include the perf sweep's lines (only when perf items are selected)."""
         if self.sim_spec is not None:
             target = f"simulator ({self.sim_spec})"
         elif self.serve:
@@ -211,7 +212,8 @@ class Settings:
             f"report dir {self.report_dir}",
         ]
         lines.extend(self.capability.header_lines())
-        lines.extend(self.perf.header_lines())
+        if perf:
+            lines.extend(self.perf.header_lines())
         return lines
 
 

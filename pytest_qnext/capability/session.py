@@ -8,7 +8,9 @@ Lifecycle (the plugin's hooks call these, nothing more):
    xdist the worker's contiguous share, see scheduler.py), then `start(target)` starts the
    prefetcher (or opens the replay file);
 3. `run(item_id)` from the `qnext_sample` fixture: waits for that item's answer and returns an
-   `ItemResult` carrying the report row (and the dataset meta for the first item of a dataset);
+   `ItemResult` carrying the `SampleRow` (and the `DatasetMeta` for the first item of a
+   dataset); rows of a protected benchmark (EvalSpec.protected) are `withheld()` unless the
+   session was made with `write_protected_text=True`;
 4. `stop()` at session end (also on Ctrl-C).
 """
 
@@ -24,7 +26,8 @@ import pytest
 
 from pytest_qnext.capability.cache import Answer, cache_key
 from pytest_qnext.capability.collect import CollectError, Entry, load_entries
-from pytest_qnext.capability.outcome import decide, failure_message
+from pytest_qnext.capability.errors import SampleError
+from pytest_qnext.capability.outcome import failure_message, sample_row
 from pytest_qnext.capability.prefetch import Job, Prefetcher, PrefetchStopped
 from pytest_qnext.capability.prefetch_process import (
     ClientSpec,
@@ -34,6 +37,8 @@ from pytest_qnext.capability.prefetch_process import (
     warm_up,
 )
 from pytest_qnext.capability.replay import Replay, ReplayError
+from pytest_qnext.evals.registry import Registry
+from pytest_qnext.rows import DatasetMeta, SampleRow
 from pytest_qnext.settings import Settings
 from pytest_qnext.target import ResolvedTarget
 
@@ -47,22 +52,18 @@ PREFETCH_ENV = "QNEXT_PREFETCH"
 REPLAY_MODEL = "replay"
 
 
-class SampleError(Exception):
-    """An item whose request failed after retries: reported by pytest as an error."""
-
-
 @dataclass
 class ItemResult:
     """What the `qnext_sample` fixture gives the test: the row and a `check()`."""
 
     item_id: str
-    row: dict[str, Any]
+    row: SampleRow
     message: str = ""
-    meta: dict[str, Any] | None = None
+    meta: DatasetMeta | None = None
 
     @property
     def outcome(self) -> str:
-        return str(self.row["outcome"])
+        return self.row.outcome
 
     @property
     def passed(self) -> bool:
@@ -83,8 +84,17 @@ class _Plan:
 class CapabilitySession:
     """Owns the selected entries, the prefetcher or replay, and turns answers into rows."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        benchmarks: Registry | None = None,
+        *,
+        write_protected_text: bool = False,
+    ) -> None:
         self.settings = settings
+        self.benchmarks = benchmarks
+        # whether rows of a protected benchmark (GPQA) keep their messages and model text
+        self.write_protected_text = write_protected_text
         self.capability = settings.capability
         self._entries: list[Entry] | None = None
         self._by_id: dict[str, Entry] = {}
@@ -107,7 +117,7 @@ class CapabilitySession:
         """The selected entries (loaded once); `pytest.UsageError` with one line on problems."""
         if self._entries is None:
             try:
-                self._entries, self.metas = load_entries(self.capability)
+                self._entries, self.metas = load_entries(self.capability, self.benchmarks)
             except CollectError as exc:
                 raise pytest.UsageError(str(exc)) from None
             self._by_id = {e.item_id: e for e in self._entries}
@@ -246,69 +256,31 @@ class CapabilitySession:
         except Exception as exc:  # never drop a sample: it becomes an error row
             text = " ".join(str(exc).split()) or type(exc).__name__
             answer = Answer(error_kind="internal", error=f"{type(exc).__name__}: {text}")
-        row = self._row(entry, answer)
+        skip_reason = None
+        if answer is None:
+            assert self._replay is not None
+            skip_reason = self._replay.skip_reason(entry.dataset, entry.sample.id)
+        row = sample_row(
+            entry, answer, skip_reason=skip_reason, write_protected_text=self.write_protected_text
+        )
         meta = None
         if entry.dataset not in self._met:
             self._met.add(entry.dataset)
             meta = self.meta(entry.dataset)
         message = ""
-        if row["outcome"] in ("fail", "unparsed", "truncated"):
+        if row.outcome in ("fail", "unparsed", "truncated"):
             message = failure_message(item_id, row)
-        elif row["outcome"] == "error":
-            message = f"{item_id}: error — {row['explanation']}"
-        elif row["outcome"] == "skipped":
-            message = str(row["skip_reason"])
+        elif row.outcome == "error":
+            message = f"{item_id}: error — {row.explanation}"
+        elif row.outcome == "skipped":
+            message = str(row.skip_reason)
         return ItemResult(item_id, row, message, meta)
 
-    def meta(self, dataset: str) -> dict[str, Any]:
+    def meta(self, dataset: str) -> DatasetMeta:
         base = dict(self.metas[dataset])
         fingerprint = dict(base["fingerprint"])
         fingerprint["model"] = self._model()
         fingerprint["gen_config"] = dict(self.capability.gen_config)
         fingerprint["api"] = self.settings.api
         base["fingerprint"] = fingerprint
-        return base
-
-    def _row(self, entry: Entry, answer: Answer | None) -> dict[str, Any]:
-        sample = entry.sample
-        row: dict[str, Any] = {
-            "dataset": entry.dataset,
-            "subset": sample.subset,
-            "sample_id": sample.id,
-            "repeat": entry.repeat,
-            "target": sample.target,
-            "cached": False,
-            "skip_reason": None,
-        }
-        if answer is None:
-            assert self._replay is not None
-            row.update(
-                outcome="skipped",
-                metrics={},
-                prediction="",
-                reasoning="",
-                extracted=None,
-                finish_reason=None,
-                usage=None,
-                latency=None,
-                retried=[],
-                explanation="",
-                skip_reason=self._replay.skip_reason(entry.dataset, sample.id),
-            )
-            return row
-        verdict = decide(entry.spec, sample, answer)
-        row.update(
-            outcome=verdict.outcome,
-            metrics=verdict.metrics,
-            prediction=verdict.prediction,
-            reasoning=verdict.reasoning,
-            extracted=verdict.extracted,
-            finish_reason=answer.finish_reason,
-            usage=dict(answer.usage) if answer.usage is not None else None,
-            latency=answer.latency,
-            retried=list(answer.retried),
-            explanation=verdict.explanation,
-            cached=answer.cached,
-        )
-        row.update(verdict.details)
-        return row
+        return DatasetMeta.from_json(base)

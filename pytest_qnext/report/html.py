@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pytest_qnext.report.rows import sort_key
+from pytest_qnext.rows import SampleRow, sort_key
 from pytest_qnext.view.loader import Run, normalise_row, row_score, summary_date
 from pytest_qnext.view.pages import as_map, overview_context, render
 from pytest_qnext.view.perfview import PerfRun, perf_context
@@ -67,13 +67,18 @@ def _select(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return [r for r in rows if id(r) in keep]  # in the rows' own order
 
 
+def _plain_rows(rows: Sequence[SampleRow | Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The rows as their samples.jsonl dicts (what the viewer reads)."""
+    return [r.to_json() if isinstance(r, SampleRow) else r for r in rows]
+
+
 def embedded_rows(
-    doc: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]
+    doc: Mapping[str, Any], rows: Sequence[SampleRow | Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
     """The rows report.html embeds (bounded, texts cut), normalised, each with its score."""
     datasets = as_map(doc.get("datasets"))
     out = []
-    for raw in _select(rows):
+    for raw in _select(_plain_rows(rows)):
         row = normalise_row(raw)
         row["score"] = row_score(row, as_map(datasets.get(row["dataset"])).get("primary_metric"))
         for key in _TEXT_FIELDS:
@@ -96,7 +101,7 @@ def _note(total: int, shown: Sequence[Mapping[str, Any]]) -> str:
 
 def render_html(
     doc: Mapping[str, Any],
-    rows: Sequence[Mapping[str, Any]],
+    rows: Sequence[SampleRow | Mapping[str, Any]],
     *,
     perf_records: Sequence[Mapping[str, Any]] | None = None,
 ) -> str:

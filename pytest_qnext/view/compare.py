@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_qnext.report.rows import natural_key
+from pytest_qnext.rows import natural_key
 from pytest_qnext.view.index import SampleIndex
 
 __all__ = ["ARROW", "FLIPS", "MISSING", "SAME", "Comparison", "compare_runs", "tone"]

@@ -10,6 +10,7 @@ import pytest
 
 from pytest_qnext.report.aggregate import Aggregator
 from pytest_qnext.report.writers import write_report_dir
+from pytest_qnext.rows import DatasetMeta, SampleRow
 
 EVIL = '</script><script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">&amp;'
 
@@ -47,9 +48,9 @@ def write_run(
 ) -> Path:
     agg = Aggregator(n_resamples=50)
     for meta in metas:
-        agg.add_dataset_meta(meta)
+        agg.add_dataset_meta(DatasetMeta.from_json(meta))
     for row in rows:
-        agg.add_row(row)
+        agg.add_row(SampleRow.from_json(row))
     write_report_dir(path, agg.summary(), agg.rows)
     return path
 

@@ -13,12 +13,13 @@ import pytest
 from pytest_qnext.report import html as report_html
 from pytest_qnext.report.aggregate import Aggregator
 from pytest_qnext.report.writers import write_report_dir
+from pytest_qnext.rows import SampleRow
 
 
 def _page(tmp_path: Path, rows: list[dict[str, Any]], **kw: Any) -> str:
     agg = Aggregator(n_resamples=50)
     for row in rows:
-        agg.add_row(row)
+        agg.add_row(SampleRow.from_json(row))
     paths = write_report_dir(tmp_path, agg.summary(gates=["mcq>=0.9"]), agg.rows, **kw)
     return paths["report.html"].read_text(encoding="utf-8")
 
@@ -96,7 +97,7 @@ def test_perf_section_and_collection_tree(tmp_path: Path, row_factory: Callable[
     ]
     rows = [row_factory("mcq", 1, "pass")]
     agg = Aggregator(n_resamples=50)
-    agg.add_row(rows[0])
+    agg.add_row(SampleRow.from_json(rows[0]))
     summary = agg.summary()
     summary["collection"] = {
         "name": "suite",

@@ -110,52 +110,100 @@ def _is_table(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, Mapping) for v in value)
 
 
-def _children(node: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
-    out: list[tuple[str, Mapping[str, Any]]] = []
+def _interval(value: Any) -> bool:
+    return (
+        isinstance(value, list | tuple)
+        and len(value) == 2
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+    )
+
+
+def _label_field(value: Any) -> bool:
+    """Fields that name a node rather than measure it: text, or a path of texts."""
+    return isinstance(value, str) or (
+        isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value)
+    )
+
+
+_NAME_KEYS = ("name", "level", "key", "id")
+_TRANSPARENT = ("children", "nodes", "items")  # lists of child nodes that need no heading
+
+
+def _label(node: Mapping[str, Any], fallback: str) -> tuple[str, set[str]]:
+    """A node's display name and the fields used for it."""
+    for key in _NAME_KEYS:
+        if isinstance(node.get(key), str) and node[key]:
+            return str(node[key]), {key}
+    used = {k for k, v in node.items() if _label_field(v)}
+    parts = [" / ".join(v) if isinstance(v, list) else v for k, v in node.items() if k in used]
+    return (" · ".join(parts) or fallback), used
+
+
+def _cells(node: Mapping[str, Any], skip: set[str]) -> dict[str, Any]:
+    """Scalars as they are, [low, high] pairs as 'low–high', flat dicts as `key.sub`."""
+    cells: dict[str, Any] = {}
     for key, value in node.items():
-        if _is_table(value):
-            out.extend((str(key), v) for v in value)
-        elif (
-            isinstance(value, Mapping)
-            and value
-            and all(isinstance(v, Mapping) for v in value.values())
-        ):
-            out.extend((str(k), v) for k, v in value.items())
-        elif isinstance(value, Mapping) and value and not all(_scalar(v) for v in value.values()):
-            out.append((str(key), value))
-    return out
+        if key in skip:
+            continue
+        if _scalar(value):
+            cells[str(key)] = value
+        elif _interval(value):
+            cells[str(key)] = f"{fmt(float(value[0]))}–{fmt(float(value[1]))}"
+        elif isinstance(value, Mapping) and value and all(_scalar(v) for v in value.values()):
+            cells.update({f"{key}.{k}": v for k, v in value.items()})
+    return cells
+
+
+def _nested(value: Any) -> bool:
+    """A value holding further nodes: a list of dicts, or a dict with a non-flat value."""
+    if _is_table(value):
+        return True
+    return (
+        isinstance(value, Mapping)
+        and bool(value)
+        and not all(_scalar(v) or _interval(v) for v in value.values())
+    )
 
 
 def tree_rows(tree: Any) -> tuple[list[str], list[dict[str, Any]]]:
-    """(columns, rows) of any nested collection tree: a row per node with its depth, name and
-    scalar values (micro/macro/weighted, CI, count, ...); nested dicts and lists of dicts are
-    its children. Flat dicts of scalars under a node (e.g. {"micro": .., "macro": ..}) become
-    columns named `key.sub`."""
+    """(columns, rows) of any nested collection tree, whatever its shape: a row per node with
+    its depth, name and values (micro/macro/weighted averages, [low, high] intervals shown as
+    'low–high', counts, ...). A list of dicts under a key is a group (a heading row named by
+    the key, then its entries, each named by its text fields such as dataset or a category
+    path; `children` lists nest without a heading); a dict of nodes nests the same way; a dict
+    holding only groups adds no row."""
     columns: list[str] = []
     rows: list[dict[str, Any]] = []
 
+    def add(name: str, cells: dict[str, Any], depth: int) -> None:
+        columns.extend(c for c in cells if c not in columns)
+        rows.append({"depth": depth, "name": name, "cells": cells})
+
     def visit(name: str, node: Mapping[str, Any], depth: int) -> None:
-        cells: dict[str, Any] = {}
-        for key, value in node.items():
-            if key in ("name", "level", "children", "levels"):
-                continue
-            if _scalar(value):
-                cells[str(key)] = value
-            elif isinstance(value, Mapping) and all(_scalar(v) for v in value.values()):
-                cells.update({f"{key}.{k}": v for k, v in value.items()})
-        for col in cells:
-            if col not in columns:
-                columns.append(col)
-        label = str(node.get("name") or node.get("level") or name)
-        rows.append({"depth": depth, "name": label, "cells": cells})
-        for child_name, child in _children(node):
-            visit(child_name, child, depth + 1)
+        label, used = _label(node, name)
+        cells = _cells(node, used)
+        children = [(str(k), v) for k, v in node.items() if _nested(v)]
+        if cells or not children:
+            add(label, cells, depth)
+            depth += 1
+        for key, value in children:
+            if _is_table(value):
+                inner = depth if key in _TRANSPARENT else depth + 1
+                if inner > depth:
+                    add(key, {}, depth)
+                for i, entry in enumerate(value):
+                    visit(f"{key} {i + 1}", entry, inner)
+            elif all(isinstance(v, Mapping) for v in value.values()):
+                for sub, entry in value.items():
+                    visit(str(sub), entry, depth)
+            else:
+                visit(key, value, depth)
 
     if isinstance(tree, Mapping):
-        visit(str(tree.get("name") or "collection"), tree, 0)
+        visit("collection", tree, 0)
     elif _is_table(tree):
         for i, node in enumerate(tree):
-            visit(str(i), node, 0)
+            visit(str(i + 1), node, 0)
     return columns, rows
 
 

@@ -92,7 +92,15 @@ def test_filters_counts_and_paging(viewer: Viewer, watched: Watched, big_run: Pa
     # text search over the responses
     page.select_option("select[name=outcome]", "")
     page.fill("input[name=q]", "photosynthesis")
-    hits = sum("photosynthesis" in r["prediction"].casefold() for r in rows)
+    # the search covers the prompt (messages), the response and the reasoning
+    hits = sum(
+        any(
+            "photosynthesis" in text.casefold()
+            for text in [r["prediction"], r.get("reasoning") or ""]
+            + [m["content"] for m in r.get("messages") or []]
+        )
+        for r in rows
+    )
     _wait_info(watched, f"{hits} of {len(rows)}")
     assert watched.errors == []
 

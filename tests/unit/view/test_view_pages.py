@@ -48,9 +48,33 @@ def test_tree_rows_render_any_nesting() -> None:
     ]
     assert {"micro", "macro", "count", "weighted", "ci.low", "ci.high"} <= set(columns)
     assert rows[1]["cells"]["ci.low"] == 0.6
+    # the collection levels as pytest_qnext.collections writes them: groups of entries named
+    # by their key fields, intervals as low–high
+    levels = {
+        "confidence": 0.95,
+        "levels": {
+            "dataset": [
+                {"dataset": "aime24", "count": 30, "micro_avg": 0.5, "micro_ci": [0.3, 0.7]}
+            ],
+            "category": [
+                {"category": ["Qwen3"], "count": 30, "weighted_avg": 0.5},
+                {"category": ["Qwen3", "Math"], "count": 30, "weighted_avg": 0.5},
+            ],
+        },
+    }
+    _cols, level_rows = tree_rows(levels)
+    assert [(r["depth"], r["name"]) for r in level_rows] == [
+        (0, "collection"),
+        (1, "dataset"),
+        (2, "aime24"),
+        (1, "category"),
+        (2, "Qwen3"),
+        (2, "Qwen3 / Math"),
+    ]
+    assert level_rows[2]["cells"]["micro_ci"] == "0.3000–0.7000"
     # a dict of levels keyed by name works the same way
     _cols, keyed = tree_rows({"levels": {"math": {"micro": 1.0}, "exam": {"micro": 0.0}}})
-    assert [r["name"] for r in keyed] == ["collection", "math", "exam"]
+    assert [r["name"] for r in keyed] == ["math", "exam"]  # the wrapper adds no row
 
 
 def test_breakdown_tables_find_every_list_of_dicts() -> None:

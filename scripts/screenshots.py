@@ -13,28 +13,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from pytest_qnext.view.launch import CHROMIUM_ARGS, find_chromium, running_viewer
+from pytest_qnext.view.launch import (
+    CHROMIUM_ARGS,
+    DEMO_CAPABILITY,
+    find_chromium,
+    report_run,
+    running_viewer,
+)
 
 REPO = Path(__file__).resolve().parent.parent
-CAPABILITY = [
-    "-m",
-    "capability",
-    "--qnext-datasets",
-    "mmlu_pro,mmlu_redux,ifeval,math_500,aime24,aime25",
-    "--qnext-data-dir",
-    "demo",
-    "--qnext-gate",
-    "error_rate<=0",
-    "--qnext-gate",
-    "mmlu_pro>=0.3",
-]
+CAPABILITY = ["-m", "capability", *DEMO_CAPABILITY]
 PERF = [
     "-m",
     "perf",
@@ -62,26 +56,9 @@ PERF = [
 
 
 def _pytest(report: Path, sim: str, *args: str) -> None:
-    cmd = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-p",
-        "no:cacheprovider",
-        "-q",
-        "--tb=no",
-        "--no-header",
-        "--qnext-cache",
-        "off",
-        "--qnext-sim",
-        sim,
-        "--qnext-report-dir",
-        str(report),
-        *args,
-        str(REPO / "benchmarks" / ("test_perf.py" if "perf" in args else "test_capability.py")),
-    ]
+    suite = REPO / "benchmarks" / ("test_perf.py" if "perf" in args else "test_capability.py")
     print("running", report.name, flush=True)
-    subprocess.run(cmd, cwd=REPO, capture_output=True, check=False)
+    report_run(report, "--qnext-sim", sim, *args, str(suite), cwd=REPO)
     if not (report / "summary.json").is_file():
         sys.exit(f"screenshots: the run for {report} wrote no summary.json")
 

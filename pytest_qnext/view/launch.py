@@ -1,5 +1,6 @@
 """Driving the viewer from scripts and tests: a viewer subprocess, the system Chromium.
 
+`report_run(report, *args)` runs pytest in a subprocess to write a report dir;
 `running_viewer(*roots)` starts `python -m pytest_qnext.view ROOT...` on an OS-chosen port and
 yields its URL; `find_chromium()` and `CHROMIUM_ARGS` are what Playwright needs to drive the
 system Chromium (scripts/install_browser.sh) without downloading a browser of its own.
@@ -16,7 +17,14 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["CHROMIUM_ARGS", "ViewerError", "find_chromium", "running_viewer"]
+__all__ = [
+    "CHROMIUM_ARGS",
+    "DEMO_CAPABILITY",
+    "ViewerError",
+    "find_chromium",
+    "report_run",
+    "running_viewer",
+]
 
 CHROMIUM_ARGS = (
     "--headless",
@@ -27,6 +35,17 @@ CHROMIUM_ARGS = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+)
+# scripts/demo.sh's capability selection (bundled demo rows) and gates
+DEMO_CAPABILITY = (
+    "--qnext-datasets",
+    "mmlu_pro,mmlu_redux,ifeval,math_500,aime24,aime25",
+    "--qnext-data-dir",
+    "demo",
+    "--qnext-gate",
+    "error_rate<=0",
+    "--qnext-gate",
+    "mmlu_pro>=0.3",
 )
 _URL = re.compile(r"serving (http://127\.0\.0\.1:\d+/)")
 
@@ -72,3 +91,27 @@ def running_viewer(*roots: Path) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.communicate(timeout=30)
+
+
+def report_run(
+    report: Path, *args: str, cwd: Path, timeout: float = 900
+) -> subprocess.CompletedProcess[str]:
+    """`pytest -q ... --qnext-report-dir REPORT --qnext-cache off ARGS` in a subprocess (with
+    no PYTEST_* variables of a calling pytest): a real run that writes a report dir."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--tb=no",
+        "--no-header",
+        "--qnext-report-dir",
+        str(report),
+        "--qnext-cache",
+        "off",
+        *args,
+    ]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)

@@ -14,8 +14,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +21,14 @@ from typing import Any
 
 import pytest
 
-from pytest_qnext.view.launch import CHROMIUM_ARGS, ViewerError, find_chromium, running_viewer
+from pytest_qnext.view.launch import (
+    CHROMIUM_ARGS,
+    DEMO_CAPABILITY,
+    ViewerError,
+    find_chromium,
+    report_run,
+    running_viewer,
+)
 
 CAPABILITY_TEST = """
 import pytest
@@ -132,23 +137,7 @@ def _project(root: Path) -> Path:
 def qnext_run(project: Path, report: Path, *args: str, timeout: float = 900) -> Path:
     """A real pytest run in a subprocess writing `report`; fails with its output if no
     summary.json came out."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-p",
-        "no:cacheprovider",
-        "-q",
-        "--tb=no",
-        "--no-header",
-        "--qnext-report-dir",
-        str(report),
-        "--qnext-cache",
-        "off",
-        *args,
-    ]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    out = subprocess.run(cmd, cwd=project, capture_output=True, text=True, timeout=timeout, env=env)
+    out = report_run(report, *args, cwd=project, timeout=timeout)
     if not (report / "summary.json").is_file():
         pytest.fail(
             f"run {report.name} wrote no summary.json:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}"
@@ -172,14 +161,7 @@ def demo_run(runs_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
         "capability or perf",
         "--qnext-sim",
         "ttft=0.02,itl=0.002,policy=oracle,p=0.7",
-        "--qnext-datasets",
-        "mmlu_pro,mmlu_redux,ifeval,math_500,aime24,aime25",
-        "--qnext-data-dir",
-        "demo",
-        "--qnext-gate",
-        "error_rate<=0",
-        "--qnext-gate",
-        "mmlu_pro>=0.3",
+        *DEMO_CAPABILITY,
         "--qnext-parallel",
         "1",
         "2",

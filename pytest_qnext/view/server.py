@@ -10,6 +10,7 @@ sample index is built on first use and rebuilt when its samples.jsonl changes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import threading
@@ -92,6 +93,11 @@ class Catalog:
                 self._indexes[run.id] = (stamp, SampleIndex(path, run.primary_metric))
             return self._indexes[run.id][1]
 
+    def warm(self, run: Run) -> None:
+        """Build `run`'s index ahead of its first query (errors surface on that query)."""
+        with contextlib.suppress(ViewError, OSError, ValueError):
+            self.index(run)
+
     def comparison(self, runs: Sequence[Run]) -> Comparison:
         indexes = [self.index(r) for r in runs]
         key = tuple((r.id, id(ix)) for r, ix in zip(runs, indexes, strict=True))
@@ -166,6 +172,8 @@ class Pages:
 
     def samples_page(self, query: dict[str, list[str]]) -> str:
         (run,) = self._runs(query, "capability")[:1]
+        if run.has_samples:  # build the index while the page loads; its first query waits
+            threading.Thread(target=self.catalog.warm, args=(run,), daemon=True).start()
         return render("samples.html", live=True, run=run, page="samples")
 
     def sample_page(self, query: dict[str, list[str]]) -> str:

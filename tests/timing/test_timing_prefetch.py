@@ -1,0 +1,62 @@
+"""How fast the prefetchers stop while requests are in flight.
+
+(That stopping cancels what is in flight and tells waiters why: tests/unit/capability/.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+
+from pytest_qnext.capability.cache import Answer
+from pytest_qnext.capability.prefetch import Fetch, Job, Prefetcher
+from pytest_qnext.capability.prefetch_process import ClientSpec, ProcessPrefetcher
+from pytest_qnext.sim import parse_spec, run_in_process
+
+pytestmark = pytest.mark.timing
+
+
+def _jobs(n: int) -> list[Job]:
+    return [
+        Job(f"d/{i}", f"key{i}", "d", str(i), 0, ({"role": "user", "content": f"q{i}"},))
+        for i in range(n)
+    ]
+
+
+@contextlib.asynccontextmanager
+async def _hanging() -> AsyncIterator[Fetch]:
+    async def fetch(job: Job) -> Answer:
+        await asyncio.sleep(30)
+        return Answer(content="too late")
+
+    yield fetch
+
+
+def test_thread_prefetcher_stops_within_seconds_with_fetches_hanging() -> None:
+    pf = Prefetcher(_jobs(8), _hanging, batch_size=2)
+    pf.start()
+    time.sleep(0.2)
+    started = time.monotonic()
+    pf.stop()
+    took = time.monotonic() - started
+    print(f"\nstop() took {took * 1e3:.1f} ms with 2 fetches of 30 s in flight")
+    assert took < 5.0
+
+
+def test_process_prefetcher_stops_within_seconds() -> None:
+    with run_in_process(parse_spec('policy=fixed,text="ANSWER: C",ttft=0.05')) as sim:
+        spec = ClientSpec(
+            urls=(sim.url,), model="qnext-sim", retries=0, max_connections=2, gen={"max_tokens": 4}
+        )
+        pf = ProcessPrefetcher(_jobs(200), spec, batch_size=2)
+        pf.start()
+        time.sleep(0.5)
+        started = time.monotonic()
+        pf.stop()
+        took = time.monotonic() - started
+    print(f"\nstop() took {took * 1e3:.1f} ms, the child is gone: {not pf._proc.is_alive()}")
+    assert took < 10

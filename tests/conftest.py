@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 # Import the HTTP stacks before any pytester in-process run: pytester restores sys.modules after
 # each inline run, and a library first imported inside one would be imported again afterwards
@@ -55,6 +57,45 @@ def qwen3_tokenizer_path(shared_data: Path) -> Path:
 @pytest.fixture(scope="session")
 def nltk_data_path(shared_data: Path) -> Path:
     return shared_data / "nltk_data"
+
+
+# What differs between two runs of one scenario: keys holding times, durations and paths, and
+# the port a run's server got (it appears in error texts such as "HTTP 500 from http://...").
+_VOLATILE_KEYS = {"latency", "duration", "elapsed", "timestamp", "time", "date", "path", "dir"}
+_VOLATILE_SUFFIXES = ("_time", "_at", "_s", "_ms", "_seconds", "_duration", "_path", "_dir")
+_LOOPBACK_PORT = re.compile(r"(127\.0\.0\.1|\[::1\]|localhost):\d+")
+
+
+def comparable(value: Any) -> Any:
+    """`value` (a summary.json document, a samples.jsonl row, ...) without its times,
+    durations, paths and loopback ports, at any depth: what two runs of one scenario must
+    agree on."""
+    if isinstance(value, dict):
+        return {
+            key: comparable(item)
+            for key, item in value.items()
+            if key not in _VOLATILE_KEYS and not key.endswith(_VOLATILE_SUFFIXES)
+        }
+    if isinstance(value, list):
+        return [comparable(item) for item in value]
+    if isinstance(value, str):
+        return _LOOPBACK_PORT.sub(r"\1:PORT", value)
+    return value
+
+
+@pytest.fixture(scope="session")
+def comparable_report() -> Callable[[Path], dict[str, Any]]:
+    """`comparable_report(report_dir)`: {"summary": summary.json, "samples": samples.jsonl rows}
+    through `comparable`, for comparing a plain run with a `-n 2` run as a whole."""
+
+    def load(report_dir: Path) -> dict[str, Any]:
+        summary = json.loads((report_dir / "summary.json").read_text(encoding="utf-8"))
+        assert isinstance(summary, dict) and summary.get("table"), f"{report_dir}: no table"
+        lines = (report_dir / "samples.jsonl").read_text(encoding="utf-8").splitlines()
+        rows = [json.loads(line) for line in lines if line.strip()]
+        return {"summary": comparable(summary), "samples": comparable(rows)}
+
+    return load
 
 
 @pytest.fixture

@@ -59,6 +59,38 @@ def nltk_data_path(shared_data: Path) -> Path:
     return shared_data / "nltk_data"
 
 
+class SeedShape:
+    """The seed's perf request shape (the Qwen3-Next best practice): 1024-token random prompts,
+    256 output tokens with ignore_eos, the real Qwen3 tokenizer in the prompt builder."""
+
+    def __init__(self, tokenizer: Path) -> None:
+        from pytest_qnext.perf.options import PerfSettings
+        from pytest_qnext.perf.prompts import load_perf_tokenizer
+
+        self.tokenizer = str(tokenizer)
+        self.settings = PerfSettings(
+            min_prompt_length=1024,
+            max_prompt_length=1024,
+            min_tokens=256,
+            max_tokens=256,
+            tokenizer=self.tokenizer,
+            extra_args={"ignore_eos": True},
+        )
+        self.counter, self._hf = load_perf_tokenizer(self.tokenizer)
+
+    def requests(self, n: int) -> list[Any]:
+        from pytest_qnext.perf.prompts import PromptBuilder
+
+        return list(PromptBuilder(self.settings, "chat", self.counter, self._hf).build(n))
+
+
+@pytest.fixture(scope="session")
+def seed_shape(qwen3_tokenizer_path: Path) -> SeedShape:
+    """`SeedShape` with the Qwen3 tokenizer from the shared data: `.requests(n)`, `.counter`,
+    `.tokenizer` (its path, for the simulator's spec)."""
+    return SeedShape(qwen3_tokenizer_path)
+
+
 # What differs between two runs of one scenario: keys holding times, durations and paths, and
 # the port a run's server got (it appears in error texts such as "HTTP 500 from http://...").
 _VOLATILE_KEYS = {"latency", "duration", "elapsed", "timestamp", "time", "date", "path", "dir"}

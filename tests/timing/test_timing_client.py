@@ -13,15 +13,13 @@ from __future__ import annotations
 import asyncio
 import statistics
 from collections.abc import Sequence
-from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pytest_qnext.client import OpenAIClient, RequestRecord
 from pytest_qnext.perf.loadgen import Target, run_point
 from pytest_qnext.perf.metrics import compute_metrics
-from pytest_qnext.perf.options import PerfSettings
-from pytest_qnext.perf.prompts import PromptBuilder, load_perf_tokenizer
 from pytest_qnext.sim import parse_spec, run_in_process
 
 TTFT = 0.050
@@ -79,22 +77,11 @@ def test_openai_client_measures_ttft_and_itl_at_32_streams() -> None:
     assert abs(itl_err) < BOUND * 1e3
 
 
-def test_perf_path_seed_shape_at_parallel_32(qwen3_tokenizer_path: Path) -> None:
-    """The perf load generator with the seed's request shape: 1024-token random prompts, 256
-    output tokens with ignore_eos, the real Qwen3 tokenizer in the prompt builder and in the
-    simulator."""
-    tokenizer = str(qwen3_tokenizer_path)
-    settings = PerfSettings(
-        min_prompt_length=1024,
-        max_prompt_length=1024,
-        min_tokens=256,
-        max_tokens=256,
-        tokenizer=tokenizer,
-        extra_args={"ignore_eos": True},
-    )
-    counter, hf = load_perf_tokenizer(tokenizer)
-    requests = PromptBuilder(settings, "chat", counter, hf).build(3 * STREAMS)
-    spec = parse_spec(f"ttft={TTFT},itl={ITL},max_num_seqs=1024,tokenizer={tokenizer}")
+def test_perf_path_seed_shape_at_parallel_32(seed_shape: Any) -> None:
+    """The perf load generator with the seed's request shape (tests/conftest.py's SeedShape),
+    the real Qwen3 tokenizer in the prompt builder and in the simulator."""
+    requests = seed_shape.requests(3 * STREAMS)
+    spec = parse_spec(f"ttft={TTFT},itl={ITL},max_num_seqs=1024,tokenizer={seed_shape.tokenizer}")
     with run_in_process(spec) as sim:
         run = run_point(
             Target((sim.url,), "qnext-sim"),
@@ -102,7 +89,7 @@ def test_perf_path_seed_shape_at_parallel_32(qwen3_tokenizer_path: Path) -> None
             parallel=STREAMS,
             warmup=requests[:STREAMS],
         )
-    m = compute_metrics(run, counter)
+    m = compute_metrics(run, seed_shape.counter)
     print(
         f"\nperf path, parallel {STREAMS}, 1024/256 tokens, Qwen3: TTFT p50 error "
         f"{(m['ttft_p50'] - TTFT) * 1e3:+.2f} ms, TPOT p50 error "

@@ -151,22 +151,29 @@ def test_preflight_on_a_closed_port_is_one_line(
     assert url in message and "connect" in message and "\n" not in message
 
 
-def test_preflight_names_an_unknown_model_and_what_is_served(pytester: pytest.Pytester) -> None:
-    with run_in_process(parse_spec("model=served-model")) as sim:
-        settings = _settings(pytester, "--qnext-url", sim.url, "--qnext-model", "other-model")
+@pytest.mark.parametrize(
+    ("spec", "args", "expected"),
+    [
+        (
+            "model=served-model",
+            ["--qnext-model", "other-model"],
+            "model 'other-model' is not served (it lists: served-model); fix --qnext-model",
+        ),
+        (
+            "api_key=right-key",
+            ["--qnext-api-key", "wrong-key-42"],
+            "refused the API key sent (HTTP 401)",
+        ),
+    ],
+    ids=["unknown-model", "refused-key"],
+)
+def test_preflight_refusals_are_one_line_naming_the_server(
+    pytester: pytest.Pytester, spec: str, args: list[str], expected: str
+) -> None:
+    with run_in_process(parse_spec(spec)) as sim:
+        settings = _settings(pytester, "--qnext-url", sim.url, *args)
         with pytest.raises(TargetError) as info:
             preflight(settings, (sim.url,))
     message = str(info.value)
-    assert "model 'other-model' is not served (it lists: served-model)" in message
-    assert "--qnext-model" in message and "\n" not in message
-
-
-def test_preflight_with_a_refused_key_never_shows_it(pytester: pytest.Pytester) -> None:
-    with run_in_process(parse_spec("api_key=right-key")) as sim:
-        settings = _settings(pytester, "--qnext-url", sim.url, "--qnext-api-key", "wrong-key-42")
-        with pytest.raises(TargetError) as info:
-            preflight(settings, (sim.url,))
-    message = str(info.value)
-    assert "refused the API key sent (HTTP 401)" in message and sim.url in message
-    assert "\n" not in message
-    assert "wrong-key-42" not in message
+    assert expected in message and sim.url in message
+    assert "\n" not in message and "wrong-key-42" not in message  # the key is never shown

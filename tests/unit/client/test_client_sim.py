@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,29 +54,19 @@ def test_sharded_pools_keep_the_connection_limit() -> None:
         assert r.chunk_times == sorted(r.chunk_times)
 
 
-def test_perf_path_seed_shape_counts(qwen3_tokenizer_path: Path) -> None:
-    """The perf load generator with the seed's request shape (1024-token random prompts, 256
-    output tokens with ignore_eos, the real Qwen3 tokenizer in the prompt builder and in the
-    simulator): usage is exact and agrees with a client re-count."""
-    tokenizer = str(qwen3_tokenizer_path)
-    settings = PerfSettings(
-        min_prompt_length=1024,
-        max_prompt_length=1024,
-        min_tokens=256,
-        max_tokens=256,
-        tokenizer=tokenizer,
-        extra_args={"ignore_eos": True},
-    )
-    counter, hf = load_perf_tokenizer(tokenizer)
-    requests = PromptBuilder(settings, "chat", counter, hf).build(8)
-    spec = parse_spec(f"ttft=0,itl=0,tokenizer={tokenizer}")
+def test_perf_path_seed_shape_counts(seed_shape: Any) -> None:
+    """The perf load generator with the seed's request shape (tests/conftest.py's SeedShape),
+    the real Qwen3 tokenizer in the prompt builder and in the simulator: usage is exact and
+    agrees with a client re-count."""
+    requests = seed_shape.requests(8)
+    spec = parse_spec(f"ttft=0,itl=0,tokenizer={seed_shape.tokenizer}")
     with run_in_process(spec) as sim:
         run = run_point(
             Target((sim.url,), "qnext-sim"), requests[4:], parallel=4, warmup=requests[:4]
         )
-    m = compute_metrics(run, counter)
+    m = compute_metrics(run, seed_shape.counter)
     assert m["errors"] == 0 and m["completed"] == 4
-    truth = load_tokenizer(tokenizer)
+    truth = load_tokenizer(seed_shape.tokenizer)
     assert len(run.records) == 4
     for r in run.records:
         assert r.record.completion_tokens == 256

@@ -35,7 +35,9 @@ def test_unreachable_server_ends_within_seconds(
 
 
 def test_perf_point_ttft_reads_the_configured_ttft(pytester: pytest.Pytester) -> None:
-    pytester.makeini("[pytest]\nfilterwarnings =\n    error\n")
+    pytester.makeini(
+        "[pytest]\nasyncio_default_fixture_loop_scope = function\nfilterwarnings =\n    error\n"
+    )
     sweep = (REPO / "benchmarks" / "test_perf.py").read_text(encoding="utf-8")
     pytester.makepyfile(test_qnext_perf_suite=sweep)
     bench = pytester.path / "bench.json"

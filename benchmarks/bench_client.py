@@ -291,7 +291,7 @@ def seed_shape(args: argparse.Namespace) -> None:
     m = compute_metrics(run, counter)
     truth = load_tokenizer(str(TOKENIZER))
     exact_prompt = sum(
-        r.record.prompt_tokens == truth.count_chat(r.request.body["messages"]) for r in records
+        r.record.prompt_tokens == truth.count_chat(r.request.messages) for r in records
     )
     print(
         f"  TTFT p50 {_ms(m['ttft_p50'] - TRUE_TTFT)} ms, mean {_ms(m['ttft_mean'] - TRUE_TTFT)} "

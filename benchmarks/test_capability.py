@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_qnext.capability.session import ItemResult
+from pytest_qnext import ItemResult
 
 pytestmark = pytest.mark.capability
 

@@ -1,20 +1,36 @@
-"""JSON Lines text: one JSON object per line (blank lines skipped), with one-line errors."""
+"""JSON Lines text: one JSON object per line (blank lines skipped), with one-line errors; and
+`plain`, the JSON-native copy of a value that report rows and perf points write."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+import math
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-__all__ = ["json_objects"]
+__all__ = ["json_objects", "plain"]
+
+
+def plain(value: Any) -> Any:
+    """A JSON-native copy: tuples become lists, mappings dicts with str keys, NaN/inf None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
 
 
 def json_objects(
     text: str, label: str, error: Callable[[str], Exception]
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, object) for each non-blank line of `text`. A line that is not a JSON
-    object raises `error("<label>:<line>: ...")`: the caller's exception type and naming."""
-    for number, line in enumerate(text.splitlines(), 1):
+    object raises `error("<label>:<line>: ...")`: the caller's exception type and naming.
+
+    Lines end at "\n" only: `str.splitlines` would also break inside a JSON string at a raw
+    U+2028/U+2029/U+0085 (real MMLU-Pro text has U+2028; `ensure_ascii=False` writes it raw)."""
+    for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         try:

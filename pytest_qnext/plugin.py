@@ -2,6 +2,11 @@
 
 State lives in a `QnextState` kept in `config.stash`; the hooks are thin and delegate to it and
 to the capability / perf sessions.
+
+This plugin is loaded into every pytest run of every project that installs it, so importing it
+must stay cheap: the HTTP stacks, numpy, the benchmarks, the capability engine and the perf
+load generator are imported only when a qnext option or marker asks for them
+(`tests/unit/test_plugin_imports.py` pins what `import pytest_qnext.plugin` pulls in).
 """
 
 from __future__ import annotations
@@ -9,20 +14,28 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_qnext.capability.session import FIXTURE, CapabilitySession, ItemResult, SampleError
-from pytest_qnext.perf import session as perf_session
-from pytest_qnext.report.controller import META_PROPERTY, ROW_PROPERTY, CapabilityReport
-from pytest_qnext.settings import Settings, add_options
-from pytest_qnext.target import ResolvedTarget, TargetError, TargetRunner, preflight
+from pytest_qnext.capability.errors import SampleError
+from pytest_qnext.options import add_options, any_given_explicitly
+from pytest_qnext.settings import Settings
+
+if TYPE_CHECKING:
+    from pytest_qnext.capability.session import CapabilitySession, ItemResult
+    from pytest_qnext.evals.registry import Registry
+    from pytest_qnext.perf.options import SweepPoint
+    from pytest_qnext.perf.session import PerfSession
+    from pytest_qnext.report.controller import CapabilityReport
+    from pytest_qnext.target import ResolvedTarget, TargetRunner
 
 __all__ = ["STATE_KEY", "QnextState"]
 
+FIXTURE = "qnext_sample"
+PERF_POINT_FIXTURE = "qnext_perf_point"
 TARGET_MARKERS = ("perf", "capability")
 NO_DATASETS = (
     "pytest-qnext: capability items are selected but no benchmark is; give --qnext-datasets "
@@ -42,13 +55,14 @@ class QnextState:
     settings: Settings
     runner: TargetRunner | None = None
     target: ResolvedTarget | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    benchmarks: Registry | None = None
+    oracle_dir: Path | None = None  # the simulator's oracle answers (removed at unconfigure)
 
 
 STATE_KEY = pytest.StashKey[QnextState]()
-CAPABILITY_KEY = pytest.StashKey[CapabilitySession]()
-CAPABILITY_REPORT_KEY = pytest.StashKey[CapabilityReport]()
-PERF_KEY = pytest.StashKey[perf_session.PerfSession]()
+CAPABILITY_KEY: pytest.StashKey[CapabilitySession] = pytest.StashKey()
+CAPABILITY_REPORT_KEY: pytest.StashKey[CapabilityReport] = pytest.StashKey()
+PERF_KEY: pytest.StashKey[PerfSession] = pytest.StashKey()
 
 
 def _state(config: pytest.Config) -> QnextState:
@@ -67,6 +81,64 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
 
 
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from pytest_qnext import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+def _capability_active(settings: Settings) -> bool:
+    """Whether this run asked for anything capability (datasets, replay, gates, baseline)."""
+    cap = settings.capability
+    return bool(cap.datasets or cap.responses or cap.gates or cap.baseline)
+
+
+def _benchmarks(config: pytest.Config) -> Registry:
+    """The session's benchmark registry: installed ones plus the pytest_qnext_benchmarks hook's
+    (asked once, when a capability run first needs it)."""
+    state = _state(config)
+    if state.benchmarks is None:
+        from pytest_qnext.evals.base import EvalSpec
+        from pytest_qnext.evals.registry import Registry, RegistryError
+
+        extra: list[EvalSpec] = []
+        for result in config.hook.pytest_qnext_benchmarks(config=config):
+            extra.extend(result if isinstance(result, list | tuple) else [result])
+        try:
+            state.benchmarks = Registry(extra=extra)
+        except RegistryError as exc:
+            raise pytest.UsageError(f"pytest-qnext: {exc}") from None
+    return state.benchmarks
+
+
+def _capability(config: pytest.Config) -> CapabilitySession:
+    """This process's capability session, created on first use."""
+    session = config.stash.get(CAPABILITY_KEY, None)
+    if session is None:
+        from pytest_qnext.capability.session import CapabilitySession
+
+        session = CapabilitySession(_state(config).settings, _benchmarks(config))
+        config.stash[CAPABILITY_KEY] = session
+    return session
+
+
+def _capability_report(config: pytest.Config) -> CapabilityReport:
+    """The controller's capability report, created on first use."""
+    report = config.stash.get(CAPABILITY_REPORT_KEY, None)
+    if report is None:
+        from pytest_qnext.report.aggregate import registry_breakdown
+        from pytest_qnext.report.controller import CapabilityReport
+
+        settings = _state(config).settings
+        report = CapabilityReport(
+            settings.capability,
+            settings.report_dir,
+            breakdown_for=lambda dataset: registry_breakdown(dataset, _benchmarks(config)),
+        )
+        config.stash[CAPABILITY_REPORT_KEY] = report
+    return report
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
@@ -75,24 +147,32 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "capability: one benchmark sample against the server (pytest -m capability)"
     )
-    config.stash[STATE_KEY] = QnextState(settings=Settings.from_config(config))
+    settings = Settings.from_config(config)
+    state = config.stash[STATE_KEY] = QnextState(settings=settings)
     if _is_xdist_worker(config):
         data = config.workerinput.get("qnext_target")  # type: ignore[attr-defined]
         if data:
-            config.stash[STATE_KEY].target = ResolvedTarget.from_json(data)
-    settings = config.stash[STATE_KEY].settings
-    if not _is_xdist_worker(config):
-        perf_session.refuse_xdist(config)
-    config.stash[CAPABILITY_KEY] = CapabilitySession(settings)
-    if not _is_xdist_worker(config):
-        config.stash[CAPABILITY_REPORT_KEY] = CapabilityReport(
-            settings.capability, settings.report_dir
-        )
-        config.pluginmanager.register(_CapabilityController(config), "qnext-capability")
+            from pytest_qnext.target import ResolvedTarget
+
+            state.target = ResolvedTarget.from_json(data)
+        return
+    from pytest_qnext.perf.guard import refuse_xdist
+
+    refuse_xdist(config)
+    if _capability_active(settings):
+        _capability_report(config)  # a bad gate is a usage error now, not after the run
+    config.pluginmanager.register(_CapabilityController(config), "qnext-capability")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    return _state(config).settings.header_lines()
+    """The qnext settings in effect, only in runs that use qnext (a guest stays quiet)."""
+    from pytest_qnext.perf.guard import selects_perf
+
+    settings = _state(config).settings
+    perf = selects_perf(config)
+    if not (any_given_explicitly(config) or settings.has_target or perf):
+        return []
+    return settings.header_lines(perf=perf)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -101,12 +181,15 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     config = session.config
     state = _state(config)
     if state.settings.capability.datasets:
-        config.stash[CAPABILITY_KEY].entries()  # bad datasets: one line here, not at collection
+        capability = _capability(config)
+        capability.entries()  # bad datasets: one line here, not at collection
         asks = state.settings.has_target or _is_xdist_worker(config)
         if asks and not config.option.collectonly and not _is_xdist_controller(config):
-            config.stash[CAPABILITY_KEY].warm_up()  # the prefetch child starts during collection
+            capability.warm_up()  # the prefetch child starts during collection
     if _is_xdist_worker(config) or config.option.collectonly or not state.settings.has_target:
         return
+    from pytest_qnext.target import TargetError, TargetRunner, preflight
+
     state.runner = TargetRunner(state.settings)
     try:
         urls = state.runner.start(
@@ -132,9 +215,9 @@ def _oracle_file(config: pytest.Config) -> Path | None:
         return None
     from pytest_qnext.sim.oracle import write_oracle_file
 
-    entries = config.stash[CAPABILITY_KEY].entries()
+    entries = _capability(config).entries()
     folder = Path(tempfile.mkdtemp(prefix="qnext-oracle-"))
-    state.extras["oracle_dir"] = folder
+    state.oracle_dir = folder
     path = folder / "oracle.jsonl"
     return path if write_oracle_file(capability, path, entries) else None
 
@@ -204,11 +287,12 @@ def _is_placeholder(item: pytest.Item) -> bool:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Every selected benchmark sample becomes one `test_sample[<dataset>/<id>]` item."""
     if FIXTURE in metafunc.fixturenames:
-        capability = metafunc.config.stash[CAPABILITY_KEY]
+        capability = _capability(metafunc.config)
         metafunc.parametrize(FIXTURE, capability.params(), indirect=True)
-    if "qnext_perf_point" in metafunc.fixturenames:
-        points, ids = perf_session.sweep_points(_state(metafunc.config).settings.perf)
-        metafunc.parametrize("qnext_perf_point", points, ids=ids)
+    if PERF_POINT_FIXTURE in metafunc.fixturenames:
+        # the point ids are the values: plain strings, readable in --benchmark-json's params
+        ids = [p.id for p in _state(metafunc.config).settings.perf.points()]
+        metafunc.parametrize(PERF_POINT_FIXTURE, ids, ids=ids, indirect=True)
 
 
 def _start_capability(session: pytest.Session) -> None:
@@ -224,7 +308,7 @@ def _start_capability(session: pytest.Session) -> None:
     ids = [sample_id for item in items if (sample_id := _sample_id(item)) is not None]
     if not ids:
         return
-    capability = config.stash[CAPABILITY_KEY]
+    capability = _capability(config)
     capability.set_target(_state(config).target)
     capability.plan(ids)
     reporter = config.pluginmanager.get_plugin("terminalreporter")
@@ -236,10 +320,12 @@ def _start_capability(session: pytest.Session) -> None:
 @pytest.fixture
 def qnext_sample(request: pytest.FixtureRequest) -> ItemResult:
     """The judged answer of this item's benchmark sample; call `.check()` in the test."""
-    result = request.config.stash[CAPABILITY_KEY].run(request.param)
+    from pytest_qnext.report.controller import META_PROPERTY, ROW_PROPERTY
+
+    result = _capability(request.config).run(request.param)
     if result.meta is not None:
-        request.node.user_properties.append((META_PROPERTY, result.meta))
-    request.node.user_properties.append((ROW_PROPERTY, result.row))
+        request.node.user_properties.append((META_PROPERTY, result.meta.to_json()))
+    request.node.user_properties.append((ROW_PROPERTY, result.row.to_json()))
     if result.outcome == "error":
         raise SampleError(result.message)
     if result.outcome == "skipped":
@@ -265,14 +351,23 @@ class _CapabilityController:
         self.config = config
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        self.config.stash[CAPABILITY_REPORT_KEY].add_report(report)
+        known = self.config.stash.get(CAPABILITY_REPORT_KEY, None)
+        if known is not None or report.user_properties:
+            _capability_report(self.config).add_report(report)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         """Write the report dir and let gates decide the exit status (report/controller.py)."""
-        self.config.stash[CAPABILITY_KEY].stop()
-        report = self.config.stash[CAPABILITY_REPORT_KEY]
-        perf_rows = _state(self.config).extras.get("perf")
+        capability = self.config.stash.get(CAPABILITY_KEY, None)
+        if capability is not None:
+            capability.stop()
+        perf = self.config.stash.get(PERF_KEY, None)
+        perf_rows = [point.to_json() for point in perf.points] if perf is not None else []
+        report = self.config.stash.get(CAPABILITY_REPORT_KEY, None)
+        if report is None and perf_rows:
+            report = _capability_report(self.config)
+        if report is None:
+            return
         if report.has_rows or perf_rows:
             report.finish(perf=perf_rows, stopped=_stopped_early(session))
         if report.has_rows:
@@ -280,25 +375,38 @@ class _CapabilityController:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         planned = sum(1 for item in session.items if _sample_id(item) is not None)
-        self.config.stash[CAPABILITY_REPORT_KEY].planned = planned
+        if planned:
+            _capability_report(self.config).planned = planned
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        lines = self.config.stash[CAPABILITY_REPORT_KEY].terminal_lines()
+        report = self.config.stash.get(CAPABILITY_REPORT_KEY, None)
+        lines = report.terminal_lines() if report is not None else []
         if lines:
             terminalreporter.write_sep("=", "qnext capability")
             for line in lines:
                 terminalreporter.write_line(line)
 
 
+@pytest.fixture
+def qnext_perf_point(request: pytest.FixtureRequest) -> SweepPoint:
+    """This item's sweep point (parallel streams, measured requests), from its id."""
+    points = _state(request.config).settings.perf.points()
+    return next(p for p in points if p.id == request.param)
+
+
 @pytest.fixture(scope="session")
 def qnext_perf(request: pytest.FixtureRequest, qnext_target: ResolvedTarget) -> Any:
     """`run(point, benchmark) -> PointResult` for perf sweep items (call `.check()` on it)."""
+    from pytest_qnext.perf.guard import XDIST_REFUSAL
+
     if _is_xdist_worker(request.config):
-        pytest.fail(perf_session.XDIST_REFUSAL, pytrace=False)
+        pytest.fail(XDIST_REFUSAL, pytrace=False)
     state = _state(request.config)
     perf = request.config.stash.get(PERF_KEY, None)
     if perf is None:
-        perf = perf_session.PerfSession.create(state.settings, qnext_target, state.extras)
+        from pytest_qnext.perf.session import PerfSession
+
+        perf = PerfSession.create(state.settings, qnext_target)
         request.config.stash[PERF_KEY] = perf
     return perf.run_point
 
@@ -328,8 +436,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if capability is not None:
         capability.stop()
     state = config.stash.get(STATE_KEY, None)
-    if state is not None and state.extras.get("oracle_dir") is not None:
-        shutil.rmtree(state.extras["oracle_dir"], ignore_errors=True)
+    if state is not None and state.oracle_dir is not None:
+        shutil.rmtree(state.oracle_dir, ignore_errors=True)
     if state is not None and state.runner is not None:
         state.runner.stop()
 

@@ -35,8 +35,7 @@ if [[ "${QNEXT_SKIP_VLLM:-0}" == 1 ]]; then
   exit 0
 fi
 echo "== integration tests (real vLLM on CPU)"
-port=${QNEXT_VLLM_PORT:-8801}
 trap 'tests/integration/vllm/vllm_server.sh stop' EXIT
 tests/integration/vllm/vllm_server.sh start
-QNEXT_VLLM_URL=http://127.0.0.1:$port/v1 QNEXT_REQUIRE_INTEGRATION=1 \
+QNEXT_VLLM_URL=$(tests/integration/vllm/vllm_server.sh url) QNEXT_REQUIRE_INTEGRATION=1 \
   .venv/bin/python -m pytest -p no:cacheprovider -m integration tests/integration

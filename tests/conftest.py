@@ -16,11 +16,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-# Import the HTTP stacks before any pytester in-process run: pytester restores sys.modules after
-# each inline run, and a library first imported inside one would be imported again afterwards
-# with new exception classes (httpx then fails to map httpcore's errors in later tests).
+# Import the HTTP stacks and numpy before any pytester in-process run: pytester restores
+# sys.modules after each inline run, and a library first imported inside one would be imported
+# again afterwards (httpx then fails to map httpcore's errors with new exception classes; numpy
+# refuses outright). The plugin itself imports none of them until a run asks for qnext.
 import httpcore  # noqa: F401
 import httpx
+import numpy  # noqa: F401  (cannot be imported twice in one process: import it before any run)
 import pytest
 from aiohttp import web
 

@@ -1,8 +1,10 @@
 """The response cache: one SQLite file (WAL) with every successful answer, committed as it arrives.
 
-Key = sha256 of (server model id, API, messages, generation config, repeat index): the API key is
-never part of it nor stored. A SIGKILL loses only the requests in flight; a rerun reuses every
-committed answer. Several processes (xdist workers) may share one file.
+Key = sha256 of the canonical JSON of the request body exactly as sent (`client.body.build_body`:
+model, messages or prompt, generation config, stream) and the repeat index; the URL and the API
+key are never part of it, and the API key is never stored. A SIGKILL loses only the requests in
+flight; a rerun reuses every committed answer. Several processes (xdist workers) may share one
+file.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,6 @@ from typing import Any
 __all__ = ["CACHE_FILE", "Answer", "CacheError", "ResponseCache", "cache_key"]
 
 CACHE_FILE = "responses.sqlite3"
-SCHEMA_VERSION = 1
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
@@ -62,23 +63,10 @@ class Answer:
         return self.error_kind is None
 
 
-def cache_key(
-    model: str,
-    api: str,
-    messages: Sequence[Mapping[str, Any]],
-    gen_config: Mapping[str, Any],
-    repeat: int,
-) -> str:
-    """The cache key of one request (no URL, no API key)."""
+def cache_key(body: Mapping[str, Any], repeat: int) -> str:
+    """The cache key of one request: its body (from `build_body`) and repeat index."""
     blob = json.dumps(
-        {
-            "v": SCHEMA_VERSION,
-            "model": model,
-            "api": api,
-            "messages": list(messages),
-            "gen": dict(gen_config),
-            "repeat": repeat,
-        },
+        {"body": body, "repeat": repeat},
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),

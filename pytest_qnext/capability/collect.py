@@ -15,6 +15,7 @@ from typing import Any
 
 from pytest_qnext.capability.options import CapabilitySettings
 from pytest_qnext.evals.base import DatasetUnavailable, EvalSpec, LoadContext
+from pytest_qnext.evals.registry import Registry, RegistryError
 from pytest_qnext.sample import Sample
 
 __all__ = ["CollectError", "Entry", "apply_limit", "item_id", "load_entries"]
@@ -63,23 +64,28 @@ def _content_hash(samples: Sequence[Sample]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _load_spec(name: str) -> EvalSpec:
-    from pytest_qnext.evals import registry
-
+def _load_spec(name: str, benchmarks: Registry) -> EvalSpec:
     try:
-        return registry.get(name)
-    except KeyError as exc:
-        raise CollectError(f"--qnext-datasets: {exc.args[0]}") from None
+        return benchmarks.get(name)
+    except RegistryError as exc:
+        raise CollectError(f"--qnext-datasets: {exc}") from None
 
 
 def load_entries(
-    settings: CapabilitySettings,
+    settings: CapabilitySettings, benchmarks: Registry | None = None
 ) -> tuple[list[Entry], dict[str, dict[str, Any]]]:
-    """(entries in item order, per-dataset meta without run-level fingerprint parts)."""
+    """(entries in item order, per-dataset meta without run-level fingerprint parts).
+
+    `benchmarks`: the session's registry (installed benchmarks plus those of the
+    `pytest_qnext_benchmarks` hook); the installed ones when None.
+    """
+    from pytest_qnext.evals import registry
+
+    registered = benchmarks if benchmarks is not None else registry.default()
     entries: list[Entry] = []
     metas: dict[str, dict[str, Any]] = {}
     for name in settings.datasets:
-        spec = _load_spec(name)
+        spec = _load_spec(name, registered)
         args = dict(settings.args_for(name))
         ctx = LoadContext(data_dir=settings.data_dir, args=args, seed=settings.seed)
         try:

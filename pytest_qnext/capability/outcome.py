@@ -1,5 +1,8 @@
 """From an answer to a verdict: think handling, the outcome class, the row, the failure message.
 
+The row (`sample_row`) carries the messages sent and the scorer's `Score.details`; a protected
+benchmark's row (EvalSpec.protected, e.g. GPQA) is `withheld()` unless the run asks for its text.
+
 Outcome rules (DESIGN.md contract):
 
 - the request failed after retries -> `error` (pytest error; numerators 0, denominators kept);
@@ -13,30 +16,35 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pytest_qnext.capability.cache import Answer
+from pytest_qnext.capability.collect import Entry
 from pytest_qnext.evals.base import EvalSpec
-from pytest_qnext.sample import Sample
+from pytest_qnext.rows import SampleRow
+from pytest_qnext.sample import Outcome, Sample
 from pytest_qnext.scoring.think import strip_think
 
-__all__ = ["Verdict", "decide", "failure_message", "split_think", "zeroed_metrics"]
+__all__ = ["Verdict", "decide", "failure_message", "sample_row", "split_think", "zeroed_metrics"]
 
 _THINK_OPEN = re.compile(r"<think>", re.IGNORECASE)
 HEAD_CHARS = 200
 TAIL_CHARS = 300
 
 
+Metrics = dict[str, tuple[float, float]]
+
+
 @dataclass(frozen=True)
 class Verdict:
-    outcome: str  # pass | fail | unparsed | truncated | error
-    metrics: dict[str, list[float]]
+    outcome: Outcome  # pass | fail | unparsed | truncated | error
+    metrics: Metrics
     prediction: str  # content after think-stripping
     reasoning: str
     extracted: str | None
     explanation: str
-    details: Mapping[str, Any] = field(default_factory=dict)  # extra row fields (Score.details)
+    details: Mapping[str, Any] = field(default_factory=dict)  # the row's details (Score.details)
 
 
 def _strip_think(content: str) -> tuple[str, bool]:
@@ -57,17 +65,17 @@ def split_think(content: str) -> tuple[str, str, bool]:
     return text, reasoning.strip(), False
 
 
-def zeroed_metrics(spec: EvalSpec, sample: Sample) -> dict[str, list[float]]:
+def zeroed_metrics(spec: EvalSpec, sample: Sample) -> Metrics:
     """The scorer's metrics on an empty response with every numerator set to 0."""
     try:
         metrics = spec.score(sample, "").metrics
     except Exception:  # a scorer that cannot take "" still gets its primary metric counted
         metrics = {spec.primary_metric: (0.0, 1.0)}
-    return {name: [0.0, float(den)] for name, (_num, den) in metrics.items()}
+    return {name: (0.0, float(den)) for name, (_num, den) in metrics.items()}
 
 
-def _metrics(metrics: Mapping[str, tuple[float, float]]) -> dict[str, list[float]]:
-    return {name: [float(num), float(den)] for name, (num, den) in metrics.items()}
+def _metrics(metrics: Mapping[str, tuple[float, float]]) -> Metrics:
+    return {name: (float(num), float(den)) for name, (num, den) in metrics.items()}
 
 
 def decide(spec: EvalSpec, sample: Sample, answer: Answer) -> Verdict:
@@ -111,6 +119,49 @@ def decide(spec: EvalSpec, sample: Sample, answer: Answer) -> Verdict:
     )
 
 
+def sample_row(
+    entry: Entry,
+    answer: Answer | None,
+    *,
+    skip_reason: str | None = None,
+    write_protected_text: bool = False,
+) -> SampleRow:
+    """The report row of one item: `skipped` (with `skip_reason`) when there is no answer,
+    else the verdict on the answer. Rows of a protected benchmark are withheld unless
+    `write_protected_text`."""
+    sample = entry.sample
+    row = SampleRow(
+        dataset=entry.dataset,
+        sample_id=sample.id,
+        outcome="skipped",
+        subset=sample.subset,
+        repeat=entry.repeat,
+        target=sample.target,
+        skip_reason=skip_reason,
+        messages=entry.messages,
+    )
+    if answer is not None:
+        verdict = decide(entry.spec, sample, answer)
+        row = replace(
+            row,
+            outcome=verdict.outcome,
+            metrics=verdict.metrics,
+            prediction=verdict.prediction,
+            reasoning=verdict.reasoning,
+            extracted=verdict.extracted,
+            finish_reason=answer.finish_reason,
+            usage=dict(answer.usage) if answer.usage is not None else None,
+            latency=answer.latency,
+            retried=tuple(answer.retried),
+            explanation=verdict.explanation,
+            cached=answer.cached,
+            details=dict(verdict.details),
+        )
+    if entry.spec.protected and not write_protected_text:
+        return row.withheld()
+    return row
+
+
 def _clip(text: str) -> str:
     flat = " ".join(text.split())
     if len(flat) <= HEAD_CHARS + TAIL_CHARS + 5:
@@ -118,20 +169,15 @@ def _clip(text: str) -> str:
     return f"{flat[:HEAD_CHARS]!r} … {flat[-TAIL_CHARS:]!r}"
 
 
-def failure_message(item_id: str, row: Mapping[str, Any]) -> str:
+def failure_message(item_id: str, row: SampleRow) -> str:
     """A compact multi-line message for a failed item: no traceback, the facts that matter."""
-    outcome = row["outcome"]
     lines = [
-        f"{item_id}: {outcome} — target {row['target']!r}, extracted {row['extracted']!r}, "
-        f"finish_reason {row['finish_reason']}"
+        f"{item_id}: {row.outcome} — target {row.target!r}, extracted {row.extracted!r}, "
+        f"finish_reason {row.finish_reason}"
     ]
-    if row.get("explanation"):
-        lines.append(f"  {row['explanation']}")
-    lines.append(
-        f"  response: {_clip(str(row['prediction']))}"
-        if row["prediction"]
-        else "  response: (empty)"
-    )
-    if outcome == "truncated" and row.get("reasoning"):
-        lines.append(f"  reasoning tail: {_clip(str(row['reasoning'])[-TAIL_CHARS:])}")
+    if row.explanation:
+        lines.append(f"  {row.explanation}")
+    lines.append(f"  response: {_clip(row.prediction) if row.prediction else '(empty)'}")
+    if row.outcome == "truncated" and row.reasoning:
+        lines.append(f"  reasoning tail: {_clip(row.reasoning[-TAIL_CHARS:])}")
     return "\n".join(lines)

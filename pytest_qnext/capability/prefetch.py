@@ -34,14 +34,15 @@ class PrefetchStopped(Exception):
 
 @dataclass(frozen=True)
 class Job:
-    """One request to make: an item's messages and where its answer is cached."""
+    """One request to make: the body sent for an item (`build_body`) and where its answer is
+    cached (`cache_key` of that body)."""
 
     key: str  # the item id, unique within the session
     cache_key: str
     dataset: str
     sample_id: str
     repeat: int
-    messages: tuple[dict[str, Any], ...]
+    body: dict[str, Any]
 
 
 @dataclass(frozen=True)

@@ -37,21 +37,15 @@ __all__ = ["ClientSpec", "ProcessPrefetcher", "client_fetch", "discard_warm", "w
 
 @dataclass(frozen=True)
 class ClientSpec:
-    """How to ask the server (plain values; `api_key` never printed)."""
+    """How to reach the server (plain values; `api_key` never printed). What to send is in
+    each job's body."""
 
     urls: tuple[str, ...]
-    model: str
-    api: str = "chat"
-    timeout: float = 600.0
-    retries: int = 3
-    max_connections: int = 32
-    stream: bool = True
-    gen: dict[str, Any] = field(default_factory=dict)
+    api: str
+    timeout: float
+    retries: int
+    max_connections: int
     api_key: str | None = field(default=None, repr=False)
-
-
-def _prompt_text(messages: Sequence[dict[str, Any]]) -> str:
-    return "\n\n".join(str(m.get("content", "")) for m in messages)
 
 
 def client_fetch(spec: ClientSpec) -> OpenFetch:
@@ -64,7 +58,6 @@ def client_fetch(spec: ClientSpec) -> OpenFetch:
         async with OpenAIClient(
             list(spec.urls),
             api_key=spec.api_key,
-            model=spec.model,
             api="completions" if spec.api == "completions" else "chat",
             timeout=spec.timeout,
             retries=spec.retries,
@@ -72,12 +65,7 @@ def client_fetch(spec: ClientSpec) -> OpenFetch:
         ) as client:
 
             async def fetch(job: Job) -> Answer:
-                if spec.api == "completions":
-                    record = await client.complete(
-                        _prompt_text(job.messages), stream=spec.stream, **spec.gen
-                    )
-                else:
-                    record = await client.chat(list(job.messages), stream=spec.stream, **spec.gen)
+                record = await client.send(job.body)
                 return Answer(
                     content=record.content or "",
                     reasoning=record.reasoning or "",

@@ -8,7 +8,9 @@ Lifecycle (the plugin's hooks call these, nothing more):
    xdist the worker's contiguous share, see scheduler.py), then `start(target)` starts the
    prefetcher (or opens the replay file);
 3. `run(item_id)` from the `qnext_sample` fixture: waits for that item's answer and returns an
-   `ItemResult` carrying the report row (and the dataset meta for the first item of a dataset);
+   `ItemResult` carrying the `SampleRow` (and the `DatasetMeta` for the first item of a
+   dataset); rows of a protected benchmark (EvalSpec.protected) are `withheld()` unless the
+   session was made with `write_protected_text=True`;
 4. `stop()` at session end (also on Ctrl-C).
 """
 
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +26,8 @@ import pytest
 
 from pytest_qnext.capability.cache import Answer, cache_key
 from pytest_qnext.capability.collect import CollectError, Entry, load_entries
-from pytest_qnext.capability.outcome import decide, failure_message
+from pytest_qnext.capability.errors import SampleError
+from pytest_qnext.capability.outcome import failure_message, sample_row
 from pytest_qnext.capability.prefetch import Job, Prefetcher, PrefetchStopped
 from pytest_qnext.capability.prefetch_process import (
     ClientSpec,
@@ -34,10 +37,20 @@ from pytest_qnext.capability.prefetch_process import (
     warm_up,
 )
 from pytest_qnext.capability.replay import Replay, ReplayError
+from pytest_qnext.client.body import build_body
+from pytest_qnext.evals.registry import Registry
+from pytest_qnext.rows import DatasetMeta, SampleRow
 from pytest_qnext.settings import Settings
 from pytest_qnext.target import ResolvedTarget
 
-__all__ = ["FIXTURE", "PROGRESS_EVERY_S", "CapabilitySession", "ItemResult", "SampleError"]
+__all__ = [
+    "FIXTURE",
+    "PROGRESS_EVERY_S",
+    "CapabilitySession",
+    "ItemResult",
+    "SampleError",
+    "request_body",
+]
 
 FIXTURE = "qnext_sample"
 PROGRESS_EVERY_S = 10.0
@@ -47,22 +60,18 @@ PREFETCH_ENV = "QNEXT_PREFETCH"
 REPLAY_MODEL = "replay"
 
 
-class SampleError(Exception):
-    """An item whose request failed after retries: reported by pytest as an error."""
-
-
 @dataclass
 class ItemResult:
     """What the `qnext_sample` fixture gives the test: the row and a `check()`."""
 
     item_id: str
-    row: dict[str, Any]
+    row: SampleRow
     message: str = ""
-    meta: dict[str, Any] | None = None
+    meta: DatasetMeta | None = None
 
     @property
     def outcome(self) -> str:
-        return str(self.row["outcome"])
+        return self.row.outcome
 
     @property
     def passed(self) -> bool:
@@ -83,8 +92,17 @@ class _Plan:
 class CapabilitySession:
     """Owns the selected entries, the prefetcher or replay, and turns answers into rows."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        benchmarks: Registry | None = None,
+        *,
+        write_protected_text: bool = False,
+    ) -> None:
         self.settings = settings
+        self.benchmarks = benchmarks
+        # whether rows of a protected benchmark (GPQA) keep their messages and model text
+        self.write_protected_text = write_protected_text
         self.capability = settings.capability
         self._entries: list[Entry] | None = None
         self._by_id: dict[str, Entry] = {}
@@ -107,7 +125,7 @@ class CapabilitySession:
         """The selected entries (loaded once); `pytest.UsageError` with one line on problems."""
         if self._entries is None:
             try:
-                self._entries, self.metas = load_entries(self.capability)
+                self._entries, self.metas = load_entries(self.capability, self.benchmarks)
             except CollectError as exc:
                 raise pytest.UsageError(str(exc)) from None
             self._by_id = {e.item_id: e for e in self._entries}
@@ -126,26 +144,31 @@ class CapabilitySession:
 
     def plan(self, item_ids: Sequence[str]) -> None:
         """This process's capability items, in the order they will run."""
-        model = self._model()
-        gen = dict(self.capability.gen_config)
-        api = self.settings.api
         plan = _Plan()
         for iid in item_ids:
             entry = self._by_id.get(iid)
             if entry is None:
                 continue
             plan.first_of.setdefault(entry.dataset, iid)
-            plan.jobs.append(self._job(entry, model, api, gen))
+            plan.jobs.append(self.job(entry))
         self._plan = plan
 
-    def _job(self, entry: Entry, model: str, api: str, gen: dict[str, Any]) -> Job:
+    def job(self, entry: Entry) -> Job:
+        """The request of one item: its body (the one builder) and that body's cache key."""
+        body = request_body(
+            self.settings.api,
+            self._model(),
+            entry.messages,
+            self.capability.gen_config,
+            stream=self.capability.stream,
+        )
         return Job(
             key=entry.item_id,
-            cache_key=cache_key(model, api, entry.messages, gen, entry.repeat),
+            cache_key=cache_key(body, entry.repeat),
             dataset=entry.dataset,
             sample_id=entry.sample.id,
             repeat=entry.repeat,
-            messages=entry.messages,
+            body=body,
         )
 
     def _model(self) -> str:
@@ -167,18 +190,8 @@ class CapabilitySession:
             return
         if not self._plan.jobs or self._target is None:
             return
-        cap, settings, target = self.capability, self.settings, self._target
-        spec = ClientSpec(
-            urls=tuple(target.urls),
-            model=target.model,
-            api=settings.api,
-            timeout=settings.timeout,
-            retries=settings.retries,
-            max_connections=max(cap.batch_size, 1),
-            stream=cap.stream,
-            gen=dict(cap.gen_config),
-            api_key=settings.api_key,
-        )
+        cap = self.capability
+        spec = self.client_spec()
         options: dict[str, Any] = {
             "batch_size": cap.batch_size,
             "cache_dir": None if cap.cache == "off" else cap.cache_dir,
@@ -189,6 +202,19 @@ class CapabilitySession:
         else:
             self._prefetcher = ProcessPrefetcher(self._plan.jobs, spec, **options)
         self._prefetcher.start()
+
+    def client_spec(self) -> ClientSpec:
+        """How the prefetcher reaches the target (what it sends is in each job's body)."""
+        assert self._target is not None, "set_target() first"
+        settings = self.settings
+        return ClientSpec(
+            urls=tuple(self._target.urls),
+            api=settings.api,
+            timeout=settings.timeout,
+            retries=settings.retries,
+            max_connections=max(self.capability.batch_size, 1),
+            api_key=settings.api_key,
+        )
 
     def warm_up(self) -> None:
         """Spawn the prefetch child early when this run will ask a server."""
@@ -227,12 +253,10 @@ class CapabilitySession:
                     f"{entry.item_id}: no server to ask (give --qnext-url or --qnext-sim)"
                 )
             # an item that was not planned in this process (e.g. --qnext-* after collection)
-            self._plan.jobs.append(
-                self._job(entry, self._model(), self.settings.api, dict(self.capability.gen_config))
-            )
+            self._plan.jobs.append(self.job(entry))
             self.start()
         assert self._prefetcher is not None
-        job = self._job(entry, self._model(), self.settings.api, dict(self.capability.gen_config))
+        job = self.job(entry)
         self._maybe_progress()
         return self._prefetcher.get(job, on_wait=self._maybe_progress)
 
@@ -246,69 +270,47 @@ class CapabilitySession:
         except Exception as exc:  # never drop a sample: it becomes an error row
             text = " ".join(str(exc).split()) or type(exc).__name__
             answer = Answer(error_kind="internal", error=f"{type(exc).__name__}: {text}")
-        row = self._row(entry, answer)
+        skip_reason = None
+        if answer is None:
+            assert self._replay is not None
+            skip_reason = self._replay.skip_reason(entry.dataset, entry.sample.id)
+        row = sample_row(
+            entry, answer, skip_reason=skip_reason, write_protected_text=self.write_protected_text
+        )
         meta = None
         if entry.dataset not in self._met:
             self._met.add(entry.dataset)
             meta = self.meta(entry.dataset)
         message = ""
-        if row["outcome"] in ("fail", "unparsed", "truncated"):
+        if row.outcome in ("fail", "unparsed", "truncated"):
             message = failure_message(item_id, row)
-        elif row["outcome"] == "error":
-            message = f"{item_id}: error — {row['explanation']}"
-        elif row["outcome"] == "skipped":
-            message = str(row["skip_reason"])
+        elif row.outcome == "error":
+            message = f"{item_id}: error — {row.explanation}"
+        elif row.outcome == "skipped":
+            message = str(row.skip_reason)
         return ItemResult(item_id, row, message, meta)
 
-    def meta(self, dataset: str) -> dict[str, Any]:
+    def meta(self, dataset: str) -> DatasetMeta:
         base = dict(self.metas[dataset])
         fingerprint = dict(base["fingerprint"])
         fingerprint["model"] = self._model()
         fingerprint["gen_config"] = dict(self.capability.gen_config)
         fingerprint["api"] = self.settings.api
         base["fingerprint"] = fingerprint
-        return base
+        return DatasetMeta.from_json(base)
 
-    def _row(self, entry: Entry, answer: Answer | None) -> dict[str, Any]:
-        sample = entry.sample
-        row: dict[str, Any] = {
-            "dataset": entry.dataset,
-            "subset": sample.subset,
-            "sample_id": sample.id,
-            "repeat": entry.repeat,
-            "target": sample.target,
-            "cached": False,
-            "skip_reason": None,
-        }
-        if answer is None:
-            assert self._replay is not None
-            row.update(
-                outcome="skipped",
-                metrics={},
-                prediction="",
-                reasoning="",
-                extracted=None,
-                finish_reason=None,
-                usage=None,
-                latency=None,
-                retried=[],
-                explanation="",
-                skip_reason=self._replay.skip_reason(entry.dataset, sample.id),
-            )
-            return row
-        verdict = decide(entry.spec, sample, answer)
-        row.update(
-            outcome=verdict.outcome,
-            metrics=verdict.metrics,
-            prediction=verdict.prediction,
-            reasoning=verdict.reasoning,
-            extracted=verdict.extracted,
-            finish_reason=answer.finish_reason,
-            usage=dict(answer.usage) if answer.usage is not None else None,
-            latency=answer.latency,
-            retried=list(answer.retried),
-            explanation=verdict.explanation,
-            cached=answer.cached,
-        )
-        row.update(verdict.details)
-        return row
+
+def request_body(
+    api: str,
+    model: str,
+    messages: Sequence[Mapping[str, Any]],
+    gen_config: Mapping[str, Any],
+    *,
+    stream: bool,
+) -> dict[str, Any]:
+    """The body asking `model` about one item: its messages for the chat API, their contents
+    joined into one prompt for the completions API."""
+    if api == "completions":
+        prompt = "\n\n".join(str(m.get("content", "")) for m in messages)
+        return build_body(api, model, prompt=prompt, gen_config=gen_config, stream=stream)
+    return build_body(api, model, messages=messages, gen_config=gen_config, stream=stream)

@@ -22,25 +22,25 @@ request and delayed the reads of the other streams.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Literal
 
 import httpx
 
+from pytest_qnext.client.body import PATHS, build_body, encode_body
 from pytest_qnext.client.decode import Api, StreamAccumulator, apply_body, error_text, one_line
 from pytest_qnext.client.errors import ClientConfigError, PreflightError
 from pytest_qnext.client.records import ErrorKind, RequestRecord
 from pytest_qnext.client.retry import RETRYABLE, Backoff, parse_retry_after
 from pytest_qnext.client.sse import SSEParser
 from pytest_qnext.client.urls import normalize_base_url
+from pytest_qnext.options import default
 
 __all__ = ["OpenAIClient"]
 
-_PATHS: dict[str, str] = {"chat": "/chat/completions", "completions": "/completions"}
 _STREAM_HEADERS = {
     "Content-Type": "application/json",
     "Accept": "text/event-stream",
@@ -69,8 +69,8 @@ class OpenAIClient:
         api_key: str | None = None,
         model: str | None = None,
         api: Literal["chat", "completions"] = "chat",
-        timeout: float = 600.0,
-        retries: int = 3,
+        timeout: float = default("--qnext-timeout"),
+        retries: int = default("--qnext-retries"),
         max_connections: int = 100,
         backoff_base: float = 0.5,
         backoff_max: float = 20.0,
@@ -82,7 +82,7 @@ class OpenAIClient:
         bases = list(dict.fromkeys(normalize_base_url(u) for u in urls))
         if not bases:
             raise ClientConfigError("no server URL given (e.g. http://127.0.0.1:8000/v1)")
-        if api not in _PATHS:
+        if api not in PATHS:
             raise ClientConfigError(f"api must be 'chat' or 'completions', got {api!r}")
         if not (isinstance(timeout, (int, float)) and timeout > 0):
             raise ClientConfigError(f"timeout must be a number of seconds > 0, got {timeout!r}")
@@ -212,38 +212,49 @@ class OpenAIClient:
     # -- requests -----------------------------------------------------------------------------
 
     async def chat(
-        self, messages: list[dict[str, Any]], *, stream: bool = True, **params: Any
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        *,
+        stream: bool = True,
+        model: str | None = None,
+        **gen_config: Any,
     ) -> RequestRecord:
-        """POST /chat/completions with `messages` and extra body `params`."""
-        return await self._run("chat", {"messages": messages, **params}, stream)
+        """POST /chat/completions with `messages` and generation parameters `gen_config`."""
+        body = build_body(
+            "chat", self._model_for(model), messages=messages, gen_config=gen_config, stream=stream
+        )
+        return await self._run("chat", body)
 
     async def complete(
-        self, prompt: str | list[int], *, stream: bool = True, **params: Any
+        self,
+        prompt: str | Sequence[int],
+        *,
+        stream: bool = True,
+        model: str | None = None,
+        **gen_config: Any,
     ) -> RequestRecord:
-        """POST /completions with `prompt` (text or token ids) and extra body `params`."""
-        return await self._run("completions", {"prompt": prompt, **params}, stream)
+        """POST /completions with `prompt` (text or token ids) and parameters `gen_config`."""
+        body = build_body(
+            "completions",
+            self._model_for(model),
+            prompt=prompt,
+            gen_config=gen_config,
+            stream=stream,
+        )
+        return await self._run("completions", body)
 
-    async def request(self, body: dict[str, Any], *, stream: bool = True) -> RequestRecord:
-        """POST `body` to the configured api's endpoint; model and stream are filled in."""
-        return await self._run(self.api, body, stream)
+    async def send(self, body: Mapping[str, Any]) -> RequestRecord:
+        """POST a body made by `build_body` for this client's api, exactly as it is."""
+        return await self._run(self.api, body)
 
-    def _payload(self, body: dict[str, Any], stream: bool) -> bytes:
-        full = dict(body)
-        if "model" not in full:
-            if self._model is None:
-                raise ClientConfigError(
-                    "no model set: pass model= to OpenAIClient or set client.model "
-                    "(list_models() tells what the server serves)"
-                )
-            full["model"] = self._model
-        full["stream"] = stream
-        if stream:
-            options = dict(full.get("stream_options") or {})
-            options.setdefault("include_usage", True)
-            full["stream_options"] = options
-        else:
-            full.pop("stream_options", None)
-        return json.dumps(full, ensure_ascii=False).encode("utf-8")
+    def _model_for(self, model: str | None) -> str:
+        chosen = model or self._model
+        if chosen is None:
+            raise ClientConfigError(
+                "no model set: pass model= to OpenAIClient or set client.model "
+                "(list_models() tells what the server serves)"
+            )
+        return chosen
 
     def _pick(self, avoid: str | None) -> str:
         """The replica with the fewest requests in flight; ties round robin, `avoid` last."""
@@ -263,9 +274,10 @@ class OpenAIClient:
         self._next = (best + 1) % count
         return urls[best]
 
-    async def _run(self, api: Api, body: dict[str, Any], stream: bool) -> RequestRecord:
-        payload = self._payload(body, stream)
-        path = _PATHS[api]
+    async def _run(self, api: Api, body: Mapping[str, Any]) -> RequestRecord:
+        payload = encode_body(body)
+        stream = body.get("stream") is True
+        path = PATHS[api]
         failed: list[ErrorKind] = []
         slept = 0.0
         avoid: str | None = None

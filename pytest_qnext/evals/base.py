@@ -12,9 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pytest_qnext.rows import SampleRow
 from pytest_qnext.sample import Message, Sample, Score
 
-__all__ = ["DatasetUnavailable", "EvalSpec", "LoadContext"]
+__all__ = ["Breakdown", "DatasetUnavailable", "EvalSpec", "LoadContext"]
+
+# A benchmark's own summary of its scored rows (e.g. IFEval's per-instruction counts), stored
+# in summary.json under breakdowns.<dataset>; None when the rows hold nothing to break down.
+# JSON values only. report.html shows each value that is a list of flat dicts as a table (its
+# key as the heading, the dicts' keys as columns) and anything else as JSON text.
+Breakdown = Callable[[Sequence[SampleRow]], dict[str, Any] | None]
 
 
 class DatasetUnavailable(Exception):
@@ -59,3 +66,8 @@ class EvalSpec:
     oracle: Callable[[Sample, bool], str] | None = None
     hub_id: str = ""
     description: str = ""
+    # reads the rows' `details` (what this benchmark's Score.details put there); see Breakdown
+    breakdown: Breakdown | None = None
+    # the benchmark's text must not appear in plain text (GPQA): its rows carry no messages and
+    # a note instead of the prediction and reasoning, unless the run asks for the text
+    protected: bool = False

@@ -2,13 +2,14 @@
 
 `run_point(...)` runs warmup requests (left out of the metrics), then the measured requests,
 in a fresh event loop, and returns a `PointRun`: one `PerfRecord` per request plus the window
-bounds and the event-loop lag samples. Nothing but sending, awaiting and appending happens on
-the loop while requests are in flight: statistics are computed afterwards (metrics.py), and
-streams are decoded after the window (`StreamSender.decode_pending`). Python's cyclic garbage
-collector is paused during the measurement window: in a pytest process holding a tokenizer and
-benchmark data, one full collection stops the loop for tens of milliseconds, which would show
-up as TTFT/ITL outliers (a full collection runs just before the window; collection resumes
-after it).
+bounds and the event-loop lag samples. Every request body is built and encoded before the
+window opens (`StreamSender.payload`: the one request builder). Nothing but sending, awaiting
+and appending happens on the loop while requests are in flight: statistics are computed
+afterwards (metrics.py), and streams are decoded after the window
+(`StreamSender.decode_pending`). Python's cyclic garbage collector is paused during the
+measurement window: in a pytest process holding a tokenizer and benchmark data, one full
+collection stops the loop for tens of milliseconds, which would show up as TTFT/ITL outliers
+(a full collection runs just before the window; collection resumes after it).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 
 from pytest_qnext import aioloop
 from pytest_qnext.client import RequestRecord
+from pytest_qnext.options import default
 from pytest_qnext.perf.prompts import PerfRequest
 from pytest_qnext.perf.sender import StreamSender
 
@@ -39,7 +41,7 @@ class Target:
     model: str
     api: str = "chat"
     api_key: str | None = field(default=None, repr=False)
-    timeout: float = 600.0  # timed requests are never retried (see sender.py)
+    timeout: float = default("--qnext-timeout")  # timed requests are never retried (sender.py)
 
 
 @dataclass
@@ -70,13 +72,24 @@ class PointRun:
         return max(self.window_end - self.window_start, 1e-9)
 
 
-async def _send(client: StreamSender, req: PerfRequest) -> RequestRecord:
-    return await client.send(req.body, defer_decode=True)
+Prepared = tuple[PerfRequest, bytes]  # a request and its encoded body
+
+
+def _prepare(client: StreamSender, requests: Sequence[PerfRequest]) -> list[Prepared]:
+    """Every request's body, built and encoded (before the measurement window)."""
+    return [
+        (r, client.payload(messages=r.messages, prompt=r.prompt, gen_config=r.gen_config))
+        for r in requests
+    ]
+
+
+async def _send(client: StreamSender, payload: bytes) -> RequestRecord:
+    return await client.send(payload, defer_decode=True)
 
 
 async def _closed_loop(
     client: StreamSender,
-    requests: Sequence[PerfRequest],
+    requests: Sequence[Prepared],
     parallel: int,
     out: list[PerfRecord],
     warmup: bool,
@@ -84,8 +97,8 @@ async def _closed_loop(
     pending = iter(requests)
 
     async def worker() -> None:
-        for req in pending:  # a shared iterator: each worker takes the next request
-            rec = await _send(client, req)
+        for req, payload in pending:  # a shared iterator: each worker takes the next request
+            rec = await _send(client, payload)
             out.append(PerfRecord(req, rec, warmup))
 
     await asyncio.gather(*(worker() for _ in range(max(1, min(parallel, len(requests))))))
@@ -93,7 +106,7 @@ async def _closed_loop(
 
 async def _open_loop(
     client: StreamSender,
-    requests: Sequence[PerfRequest],
+    requests: Sequence[Prepared],
     parallel: int,
     rate: float,
     rng: random.Random,
@@ -105,17 +118,17 @@ async def _open_loop(
     loop = asyncio.get_running_loop()
     tasks: list[asyncio.Task[None]] = []
 
-    async def one(req: PerfRequest, intended: float) -> None:
+    async def one(req: PerfRequest, payload: bytes, intended: float) -> None:
         async with gate:
-            rec = await _send(client, req)
+            rec = await _send(client, payload)
         out.append(PerfRecord(req, rec, False, intended))
 
     due = time.perf_counter()
-    for req in requests:
+    for req, payload in requests:
         wait = due - time.perf_counter()
         if wait > 0:
             await asyncio.sleep(wait)
-        tasks.append(loop.create_task(one(req, due)))
+        tasks.append(loop.create_task(one(req, payload, due)))
         due += rng.expovariate(rate)
     await asyncio.gather(*tasks)
 
@@ -159,8 +172,9 @@ async def _run(
     ) as client:
         warm: list[PerfRecord] = []
         if warmup:
-            await _closed_loop(client, warmup, parallel, warm, True)
+            await _closed_loop(client, _prepare(client, warmup), parallel, warm, True)
             client.decode_pending()
+        prepared = _prepare(client, requests)
         measured: list[PerfRecord] = []
         lags: list[float] = []
         stop = asyncio.Event()
@@ -169,10 +183,10 @@ async def _run(
             start = time.perf_counter()
             try:
                 if rate is None:
-                    await _closed_loop(client, requests, parallel, measured, False)
+                    await _closed_loop(client, prepared, parallel, measured, False)
                 else:
                     rng = random.Random(seed)
-                    await _open_loop(client, requests, parallel, rate, rng, measured)
+                    await _open_loop(client, prepared, parallel, rate, rng, measured)
             finally:
                 stop.set()
                 await probe

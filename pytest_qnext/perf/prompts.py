@@ -44,14 +44,18 @@ class PromptError(Exception):
 
 @dataclass(frozen=True)
 class PerfRequest:
-    """One request body (without model/stream) and the token counts it should produce."""
+    """One request's prompt (`messages` for chat, `prompt` for completions) and generation
+    parameters, and the token counts it should produce. The body is built from these by the
+    sender (`StreamSender.payload`, which adds model and stream) before the window opens."""
 
     index: int
-    body: dict[str, Any]
+    gen_config: Mapping[str, Any]  # shared by every request of a builder
     expected_prompt_tokens: int | None
     expected_completion_tokens: int | None  # exact count when ignore_eos or min == max
     min_completion_tokens: int = 0
     max_completion_tokens: int | None = None
+    messages: list[dict[str, Any]] | None = None
+    prompt: str | list[int] | None = None
 
 
 def load_perf_tokenizer(path_or_id: str | None) -> tuple[TokenCounter, Any]:
@@ -105,6 +109,7 @@ class PromptBuilder:
             self._special = set()
             self._id_range = (_SIMPLE_FIRST_ID, min(tokenizer.vocab_size, 1 << 20))
         self._file_items: list[Any] | None = None
+        self.gen_config, self._exact = self._limits()
         if settings.dataset == "custom" and api != "chat":
             raise PromptError(
                 "--qnext-perf-dataset custom holds chat messages; use it with --qnext-api chat"
@@ -113,23 +118,32 @@ class PromptBuilder:
     # -- shared -------------------------------------------------------------------------------
 
     def _limits(self) -> tuple[dict[str, Any], int | None]:
+        """(generation parameters of every request, exact output tokens when known)."""
         s = self.settings
-        body: dict[str, Any] = {"max_tokens": s.max_tokens}
+        gen: dict[str, Any] = {"max_tokens": s.max_tokens}
         if s.min_tokens > 0:
-            body["min_tokens"] = s.min_tokens
+            gen["min_tokens"] = s.min_tokens
+        gen.update(s.extra_args)
         exact = s.max_tokens if (s.ignore_eos or s.min_tokens == s.max_tokens) else None
-        return body, exact
+        return gen, exact
 
-    def _finish(self, index: int, payload: dict[str, Any], expected: int | None) -> PerfRequest:
-        limits, exact = self._limits()
-        body = {**payload, **limits, **self.settings.extra_args}
+    def _finish(
+        self,
+        index: int,
+        expected: int | None,
+        *,
+        messages: list[dict[str, Any]] | None = None,
+        prompt: str | list[int] | None = None,
+    ) -> PerfRequest:
         return PerfRequest(
             index=index,
-            body=body,
+            gen_config=self.gen_config,
             expected_prompt_tokens=expected,
-            expected_completion_tokens=exact,
+            expected_completion_tokens=self._exact,
             min_completion_tokens=self.settings.min_tokens,
             max_completion_tokens=self.settings.max_tokens,
+            messages=messages,
+            prompt=prompt,
         )
 
     def build(self, count: int, start: int = 0, seed_salt: int = 0) -> list[PerfRequest]:
@@ -182,7 +196,7 @@ class PromptBuilder:
         prefixes = [self._prefix_ids(i) for i in indexes]
         if self.api == "completions":
             return [
-                self._finish(i, {"prompt": ids}, len(ids))
+                self._finish(i, len(ids), prompt=ids)
                 for i, t, p in zip(indexes, targets, prefixes, strict=False)
                 for ids in [(p + self._random_ids(rng, t - len(p)))[:t]]
             ]
@@ -202,7 +216,7 @@ class PromptBuilder:
             ]
             texts, counts = [f[0] for f in fitted], [f[1] for f in fitted]
         return [
-            self._finish(i, {"messages": [{"role": "user", "content": t}]}, c)
+            self._finish(i, c, messages=[{"role": "user", "content": t}])
             for i, t, c in zip(indexes, texts, counts, strict=False)
         ]
 
@@ -303,13 +317,13 @@ class PromptBuilder:
             text = self._prefix(index) + str(item)
             if self.api == "completions":
                 count = len(self.tokenizer.encode(text))
-                return self._finish(index, {"prompt": text}, count)
+                return self._finish(index, count, prompt=text)
             messages = [{"role": "user", "content": text}]
         try:
             count = self.tokenizer.count_chat(messages, self.template_kwargs)
         except TokenizerError as exc:
             raise PromptError(f"--qnext-tokenizer: {exc}") from None
-        return self._finish(index, {"messages": messages}, count)
+        return self._finish(index, count, messages=messages)
 
 
 def read_prompt_file(kind: str, path: Path | None) -> list[Any]:

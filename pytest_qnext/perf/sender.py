@@ -21,20 +21,20 @@ request it replaces. Errors are counted by kind instead (`RequestRecord.error_ki
 from __future__ import annotations
 
 import asyncio
-import json
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import SimpleNamespace, TracebackType
 from typing import Any
 
 import aiohttp
 
 from pytest_qnext.client import ErrorKind, RequestRecord, SSEParser, normalize_base_url
+from pytest_qnext.client.body import PATHS, build_body, encode_body
 from pytest_qnext.client.decode import StreamAccumulator, error_text, one_line
+from pytest_qnext.options import default
 
 __all__ = ["StreamSender"]
 
-_PATHS = {"chat": "/chat/completions", "completions": "/completions"}
 _HEADERS = {
     "Content-Type": "application/json",
     "Accept": "text/event-stream",
@@ -63,7 +63,8 @@ async def _on_chunk_sent(
 
 
 class StreamSender:
-    """`await sender.send(body)` -> RequestRecord; use as `async with StreamSender(...)`."""
+    """`await sender.send(sender.payload(...))` -> RequestRecord; use as
+    `async with StreamSender(...)`. Build every payload before the measurement window."""
 
     def __init__(
         self,
@@ -72,13 +73,13 @@ class StreamSender:
         model: str,
         api: str = "chat",
         api_key: str | None = None,
-        timeout: float = 600.0,
+        timeout: float = default("--qnext-timeout"),
         max_connections: int = 100,
     ) -> None:
         self.urls = tuple(normalize_base_url(u) for u in urls)
         self.model = model
         self.api = api
-        self.path = _PATHS[api]
+        self.path = PATHS[api]
         self.timeout = timeout
         self._key = api_key or None
         self._max = max(1, max_connections)
@@ -120,20 +121,32 @@ class StreamSender:
         self._next = (self.urls.index(best) + 1) % len(self.urls)
         return best
 
-    def _payload(self, body: dict[str, Any]) -> bytes:
-        full = {"model": self.model, **body, "stream": True}
-        options = dict(full.get("stream_options") or {})
-        options.setdefault("include_usage", True)
-        full["stream_options"] = options
-        return json.dumps(full, ensure_ascii=False).encode("utf-8")
+    def payload(
+        self,
+        *,
+        messages: Sequence[Mapping[str, Any]] | None = None,
+        prompt: str | Sequence[int] | None = None,
+        gen_config: Mapping[str, Any],
+    ) -> bytes:
+        """The encoded streaming body of one request (`build_body` with this sender's model
+        and api); build them before the measurement window, `send` only writes them."""
+        body = build_body(
+            self.api,
+            self.model,
+            messages=messages,
+            prompt=prompt,
+            gen_config=gen_config,
+            stream=True,
+        )
+        return encode_body(body)
 
-    async def send(self, body: dict[str, Any], *, defer_decode: bool = False) -> RequestRecord:
-        """Stream one request. With `defer_decode` the record's text, usage and chunk fields are
-        filled only by `decode_pending()` (call it after the measurement window)."""
+    async def send(self, payload: bytes, *, defer_decode: bool = False) -> RequestRecord:
+        """Stream one request (`payload` from `payload()`). With `defer_decode` the record's
+        text, usage and chunk fields are filled only by `decode_pending()` (call it after the
+        measurement window)."""
         assert self._session is not None, "use `async with StreamSender(...)`"
         base = self._pick()
         rec = RequestRecord(url=base + self.path, stream=True, attempts=1)
-        payload = self._payload(body)
         perf = time.perf_counter
         times: list[float] = []
         reads: list[bytes] = []

@@ -1,89 +1,40 @@
 """The perf session: runs sweep points through pytest-benchmark, gates them, writes the output.
 
 plugin.py keeps thin hooks that call into here:
-- `sweep_points(settings)` parametrizes `qnext_perf_point` (`test_sweep[parallel=8-number=40]`);
-- `refuse_xdist(config)` stops a perf run under xdist with one line;
 - `PerfSession.run_point(point, benchmark)` runs one point (the `qnext_perf` fixture hands out
   this bound method) and returns a `PointResult` whose `check()` fails the item on gates;
 - `PerfSession.finish()` writes the charts; `terminal_lines()` is the summary table.
-Per-request records go to `<report dir>/perf.jsonl` as each point finishes; the perf rows go to
-`QnextState.extras["perf"]` for summary.json.
+Per-request records go to `<report dir>/perf.jsonl` as each point finishes; the session keeps a
+`PerfPoint` per point (`points`), which the plugin hands to summary.json at session end.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pytest_qnext.jsonl import plain
 from pytest_qnext.perf.charts import write_charts
 from pytest_qnext.perf.loadgen import PointRun, Target, run_point
 from pytest_qnext.perf.metrics import compute_metrics, record_row
 from pytest_qnext.perf.options import PerfSettings, SweepPoint
+from pytest_qnext.perf.point import IDENTITY, PerfPoint
 from pytest_qnext.perf.prompts import PerfRequest, PromptBuilder, PromptError, load_perf_tokenizer
 from pytest_qnext.perf.slo import GateResult, SLOError, compare_baseline, load_baseline
 from pytest_qnext.perf.table import format_table, notes
 
 __all__ = [
     "PERF_RECORDS_FILE",
-    "XDIST_REFUSAL",
+    "PerfPoint",
     "PerfSession",
     "PointResult",
-    "refuse_xdist",
-    "selects_perf",
-    "sweep_points",
 ]
 
 PERF_RECORDS_FILE = "perf.jsonl"
-XDIST_REFUSAL = (
-    "pytest-qnext: perf sweeps refuse to run under xdist (-n/--dist): timings from parallel "
-    "workers are not trustworthy; run `pytest -m perf` without -n"
-)
-
-
-def sweep_points(settings: PerfSettings) -> tuple[list[SweepPoint], list[str]]:
-    """(points, ids) to parametrize `qnext_perf_point` with."""
-    points = settings.points()
-    return points, [p.id for p in points]
-
-
-def selects_perf(config: pytest.Config) -> bool:
-    """Whether the -m expression lets an item marked only `perf` through."""
-    expr = str(config.getoption("markexpr", "") or "")
-    if not expr:
-        return False
-    try:
-        from _pytest.mark.expression import Expression
-
-        def matcher(name: str, /, **kwargs: str | int | bool | None) -> bool:
-            return name == "perf"
-
-        return bool(Expression.compile(expr).evaluate(matcher))
-    except Exception:
-        return "perf" in expr and "not perf" not in expr
-
-
-def refuse_xdist(config: pytest.Config) -> None:
-    """Raise UsageError when perf items are selected and xdist workers would run them."""
-    workers = getattr(config.option, "numprocesses", None)
-    dist = getattr(config.option, "dist", "no")
-    if (workers or (dist not in (None, "no"))) and selects_perf(config):
-        raise pytest.UsageError(XDIST_REFUSAL)
-
-
-def _plain(value: Any) -> Any:
-    """JSON-safe copy: NaN/inf -> None, tuples -> lists."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 @dataclass
@@ -112,12 +63,11 @@ class PerfSession:
         settings: PerfSettings,
         target: Target,
         report_dir: Path,
-        rows: list[dict[str, Any]],
     ) -> None:
         self.settings = settings
         self.target = target
         self.report_dir = report_dir
-        self.rows = rows  # shared with QnextState.extras["perf"]
+        self.points: list[PerfPoint] = []  # one per point run, in run order
         self._builder: PromptBuilder | None = None
         self._tokenizer: Any = None
         self._records_started = False
@@ -125,9 +75,8 @@ class PerfSession:
         self._round = 0
 
     @classmethod
-    def create(cls, settings: Any, target: Any, extras: dict[str, Any]) -> PerfSession:
-        """From the plugin's Settings, ResolvedTarget and QnextState.extras (rows go there)."""
-        rows: list[dict[str, Any]] = extras.setdefault("perf", [])
+    def create(cls, settings: Any, target: Any) -> PerfSession:
+        """From the plugin's Settings and ResolvedTarget."""
         return cls(
             settings.perf,
             Target(
@@ -138,7 +87,6 @@ class PerfSession:
                 timeout=settings.timeout,
             ),
             Path(settings.report_dir),
-            rows,
         )
 
     # -- preparation --------------------------------------------------------------------------
@@ -203,8 +151,6 @@ class PerfSession:
         )
         run = runs[-1]
         metrics = compute_metrics(run, self._tokenizer, seed=s.seed)
-        metrics["rounds"] = len(runs) - s.warmup_rounds
-        metrics["point"] = point.id
         self._write_records(point, run)
         gates = [slo.check(metrics) for slo in s.slos]
         if s.baseline is not None:
@@ -219,11 +165,18 @@ class PerfSession:
                     f"e.g. {examples[0].get('error')}",
                 )
             )
-        plain = _plain(metrics)
-        plain["gates"] = [{"name": g.name, "passed": g.passed, "message": g.message} for g in gates]
-        for key, value in plain.items():
+        result = PerfPoint(
+            point=point.id,
+            parallel=point.parallel,
+            number=point.number,
+            rate=s.rate,
+            rounds=len(runs) - s.warmup_rounds,
+            metrics={k: v for k, v in plain(metrics).items() if k not in IDENTITY},
+            gates=tuple(gates),
+        )
+        for key, value in result.to_json().items():
             benchmark.extra_info[key] = value
-        self.rows.append(plain)
+        self.points.append(result)
         return PointResult(point, metrics, gates)
 
     def _write_records(self, point: SweepPoint, run: PointRun) -> None:
@@ -232,21 +185,21 @@ class PerfSession:
         self._records_started = True
         with (self.report_dir / PERF_RECORDS_FILE).open(mode, encoding="utf-8") as handle:
             for rec in [*run.warmup_records, *run.records]:
-                row = _plain(record_row(rec, point.id, run.window_start))
+                row = plain(record_row(rec, point.id, run.window_start))
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")
 
     # -- output -------------------------------------------------------------------------------
 
     def finish(self) -> list[Path]:
         """Write the charts (when points ran); returns their paths."""
-        if not self.rows:
+        if not self.points:
             return []
-        return write_charts(self.rows, self.report_dir)
+        return write_charts([p.to_json() for p in self.points], self.report_dir)
 
     def terminal_lines(self) -> list[str]:
-        if not self.rows:
+        if not self.points:
             return []
-        ordered = sorted(self.rows, key=lambda r: (r["parallel"], r["number"]))
+        ordered = [p.to_json() for p in sorted(self.points, key=lambda p: (p.parallel, p.number))]
         lines = format_table(ordered)
         lines.extend(notes(ordered))
         lines.append(

@@ -1,8 +1,9 @@
 """Aggregation of per-sample rows into the capability summary (controller process only).
 
-Rows and dataset meta are plain dicts (the row contract in DESIGN.md / the capability brief).
-The summary is deterministic: it depends only on the set of rows, never on the order they
-arrived in (xdist workers report in any order), because rows are keyed and sorted first.
+Rows and dataset meta arrive as `SampleRow` / `DatasetMeta` (pytest_qnext/rows.py). The
+summary is deterministic: it depends only on the set of rows, never on the order they arrived
+in (xdist workers report in any order), because rows are keyed and sorted first. A dataset's
+breakdown comes from its benchmark's hook (EvalSpec.breakdown); this layer knows no benchmark.
 
 Scores are micro averages: sum(num) / sum(den) over every row whose outcome is not
 "skipped"; error and truncated rows carry zero numerators and stay in the denominators.
@@ -12,28 +13,38 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-from pytest_qnext.report.gates import Gate, evaluate_gates, parse_gate
-from pytest_qnext.report.rows import (
-    OUTCOMES,
-    RATE_NAMES,
-    RowError,
-    row_key,
-    sort_key,
-    validate_meta,
-    validate_row,
-)
+from pytest_qnext.report.gates import RATE_NAMES, Gate, evaluate_gates, parse_gate
+from pytest_qnext.rows import DatasetMeta, RowError, RowKey, SampleRow, sort_key
+from pytest_qnext.sample import OUTCOMES
 from pytest_qnext.scoring.stats import bootstrap_ci, is_binary, micro_mean, wilson_interval
 
-__all__ = ["Aggregator", "RowError"]
+if TYPE_CHECKING:
+    from pytest_qnext.evals.base import Breakdown
+    from pytest_qnext.evals.registry import Registry
 
-SCHEMA_VERSION = 1
+__all__ = ["Aggregator", "RowError", "registry_breakdown"]
+
+SCHEMA_VERSION = 2  # 2: rows nest details and carry messages; per-benchmark "breakdowns"
 
 
-def _outcome_counts(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
-    counts = Counter(str(row["outcome"]) for row in rows)
+def registry_breakdown(dataset: str, benchmarks: Registry | None = None) -> Breakdown | None:
+    """The breakdown hook of the benchmark `dataset` names in `benchmarks` (the session's
+    registry; the installed benchmarks when None), or None when no benchmark has that name.
+    The registry is imported only when a summary is built."""
+    from pytest_qnext.evals import registry
+
+    try:
+        registered = benchmarks if benchmarks is not None else registry.default()
+        return registered.get(dataset).breakdown
+    except KeyError:  # RegistryError: not a benchmark (e.g. a test's own dataset name)
+        return None
+
+
+def _outcome_counts(rows: Iterable[SampleRow]) -> dict[str, int]:
+    counts = Counter(row.outcome for row in rows)
     return {name: counts.get(name, 0) for name in OUTCOMES}
 
 
@@ -46,65 +57,15 @@ def _rates(counts: Mapping[str, int]) -> dict[str, float | int]:
     return out
 
 
-def _retried(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+def _retried(rows: Iterable[SampleRow]) -> dict[str, Any]:
     """How many answers needed retries, and the error kinds of the retried attempts."""
     kinds: Counter[str] = Counter()
     requests = 0
     for row in rows:
-        if row["retried"]:
+        if row.retried:
             requests += 1
-            kinds.update(row["retried"])
+            kinds.update(row.retried)
     return {"requests": requests, "attempts": dict(sorted(kinds.items()))}
-
-
-def _inst_entries(row: Mapping[str, Any]) -> list[tuple[str, bool, bool]]:
-    raw = row.get("inst_verdicts")
-    if not raw:
-        return []
-    out: list[tuple[str, bool, bool]] = []
-    for item in raw:
-        if isinstance(item, Mapping):
-            iid = item.get("instruction_id", item.get("id"))
-            out.append((str(iid), bool(item.get("strict")), bool(item.get("loose"))))
-        else:
-            iid, strict, loose = item
-            out.append((str(iid), bool(strict), bool(loose)))
-    return out
-
-
-def _breakdown(counter: Mapping[str, list[int]]) -> list[dict[str, Any]]:
-    out = []
-    for name in sorted(counter):
-        total, strict, loose = counter[name]
-        out.append(
-            {
-                "instruction": name,
-                "count": total,
-                "strict": strict,
-                "loose": loose,
-                "strict_rate": strict / total if total else 0.0,
-                "loose_rate": loose / total if total else 0.0,
-            }
-        )
-    return out
-
-
-def instruction_breakdown(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
-    """Per-instruction and per-family (part before ':') strict/loose counts, or None."""
-    by_id: dict[str, list[int]] = {}
-    by_family: dict[str, list[int]] = {}
-    seen = False
-    for row in rows:
-        for iid, strict, loose in _inst_entries(row):
-            seen = True
-            for table, key in ((by_id, iid), (by_family, iid.split(":", 1)[0])):
-                entry = table.setdefault(key, [0, 0, 0])
-                entry[0] += 1
-                entry[1] += int(strict)
-                entry[2] += int(loose)
-    if not seen:
-        return None
-    return {"by_instruction": _breakdown(by_id), "by_family": _breakdown(by_family)}
 
 
 class Aggregator:
@@ -112,6 +73,8 @@ class Aggregator:
 
     `dataset_order`: table order of datasets (e.g. the --qnext-datasets order); datasets not in
     it follow, sorted by name. `confidence`, `n_resamples` and `seed` drive the CIs.
+    `breakdown_for(dataset)` gives a dataset's breakdown hook (default: the registered
+    benchmark's `EvalSpec.breakdown`).
     """
 
     def __init__(
@@ -121,13 +84,15 @@ class Aggregator:
         confidence: float = 0.95,
         n_resamples: int = 1000,
         seed: int = 0,
+        breakdown_for: Callable[[str], Breakdown | None] = registry_breakdown,
     ) -> None:
-        self._rows: dict[tuple[str, str, int], dict[str, Any]] = {}
-        self._meta: dict[str, dict[str, Any]] = {}
+        self._rows: dict[RowKey, SampleRow] = {}
+        self._meta: dict[str, DatasetMeta] = {}
         self._order = list(dataset_order or [])
         self.confidence = confidence
         self.n_resamples = n_resamples
         self.seed = seed
+        self._breakdown_for = breakdown_for
         self._input_warnings: list[str] = []
         self._summary_warnings: list[str] = []
 
@@ -137,34 +102,31 @@ class Aggregator:
         return self._input_warnings + self._summary_warnings
 
     # -- input ---------------------------------------------------------------------------
-    def add_row(self, row: Mapping[str, Any]) -> None:
+    def add_row(self, row: SampleRow) -> None:
         """Add one sample row; a second row for the same (dataset, sample_id, repeat) replaces
-        the first and is recorded in `warnings`. Raises RowError for a malformed row."""
-        clean = validate_row(row)
-        key = row_key(clean)
+        the first and is recorded in `warnings`."""
+        key = row.key
         if key in self._rows:
             self._input_warnings.append(
                 f"duplicate row for {key[0]}/{key[1]} repeat {key[2]}: kept the last one"
             )
-        self._rows[key] = clean
+        self._rows[key] = row
 
-    def add_dataset_meta(self, meta: Mapping[str, Any]) -> None:
+    def add_dataset_meta(self, meta: DatasetMeta) -> None:
         """Add a dataset's meta (task_type, primary_metric, metrics, fingerprint)."""
-        clean = validate_meta(meta)
-        name = clean["dataset"]
-        old = self._meta.get(name)
-        if old is not None and old != clean:
+        old = self._meta.get(meta.dataset)
+        if old is not None and old != meta:
             self._input_warnings.append(
-                f"dataset {name}: conflicting meta received; kept the last one"
+                f"dataset {meta.dataset}: conflicting meta received; kept the last one"
             )
-        self._meta[name] = clean
+        self._meta[meta.dataset] = meta
 
     def __len__(self) -> int:
         """The number of rows (without sorting them)."""
         return len(self._rows)
 
     @property
-    def rows(self) -> list[dict[str, Any]]:
+    def rows(self) -> list[SampleRow]:
         """All rows, sorted by dataset / sample_id / repeat."""
         return [self._rows[k] for k in sorted(self._rows, key=sort_key)]
 
@@ -174,11 +136,11 @@ class Aggregator:
         return first + sorted(names - set(first))
 
     # -- output --------------------------------------------------------------------------
-    def _metric_names(self, dataset: str, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    def _metric_names(self, dataset: str, rows: Sequence[SampleRow]) -> list[str]:
         meta = self._meta.get(dataset)
-        seen = {m for row in rows for m in row["metrics"]}
-        if meta and meta["metrics"]:
-            listed = list(meta["metrics"])
+        seen = {m for row in rows for m in row.metrics}
+        if meta and meta.metrics:
+            listed = list(meta.metrics)
             return listed + sorted(seen - set(listed))
         return sorted(seen)
 
@@ -204,20 +166,20 @@ class Aggregator:
         return ci[0], ci[1], method
 
     def _metric_values(
-        self, rows: Sequence[Mapping[str, Any]], metric: str, dataset: str
+        self, rows: Sequence[SampleRow], metric: str, dataset: str
     ) -> tuple[list[float], list[float], list[str]]:
         nums: list[float] = []
         dens: list[float] = []
         ids: list[str] = []
         missing = 0
         for row in rows:
-            pair = row["metrics"].get(metric)
+            pair = row.metrics.get(metric)
             if pair is None:
                 missing += 1
                 continue
-            nums.append(float(pair[0]))
-            dens.append(float(pair[1]))
-            ids.append(str(row["sample_id"]))
+            nums.append(pair[0])
+            dens.append(pair[1])
+            ids.append(row.sample_id)
         if missing:
             self._summary_warnings.append(
                 f"dataset {dataset}: {missing} scored row(s) lack metric {metric!r}; "
@@ -225,27 +187,27 @@ class Aggregator:
             )
         return nums, dens, ids
 
-    def _table_rows(self, dataset: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        scored = [r for r in rows if r["outcome"] != "skipped"]
+    def _table_rows(self, dataset: str, rows: list[SampleRow]) -> list[dict[str, Any]]:
+        scored = [r for r in rows if r.outcome != "skipped"]
         counts = _outcome_counts(rows)
-        meta = self._meta.get(dataset, {})
-        task_type = meta.get("task_type", "unknown")
-        repeats = len({r["sample_id"] for r in scored}) < len(scored)
-        subsets = sorted({str(r["subset"]) for r in scored})
+        meta = self._meta.get(dataset)
+        task_type = meta.task_type if meta else "unknown"
+        repeats = len({r.sample_id for r in scored}) < len(scored)
+        subsets = sorted({r.subset for r in scored})
         out = []
         for metric in self._metric_names(dataset, rows):
             nums, dens, ids = self._metric_values(scored, metric, dataset)
             low, high, method = self._ci(nums, dens, ids, repeats)
             sub_rows = []
             for subset in subsets:
-                in_sub = [r for r in scored if r["subset"] == subset and metric in r["metrics"]]
-                s_nums = [float(r["metrics"][metric][0]) for r in in_sub]
-                s_dens = [float(r["metrics"][metric][1]) for r in in_sub]
+                pairs = [
+                    r.metrics[metric] for r in scored if r.subset == subset and metric in r.metrics
+                ]
                 sub_rows.append(
                     {
                         "subset": subset,
-                        "average_score": micro_mean(s_nums, s_dens),
-                        "count": len(in_sub),
+                        "average_score": micro_mean([p[0] for p in pairs], [p[1] for p in pairs]),
+                        "count": len(pairs),
                     }
                 )
             out.append(
@@ -264,6 +226,21 @@ class Aggregator:
             )
         return out
 
+    def _breakdown(self, dataset: str, scored: Sequence[SampleRow]) -> dict[str, Any] | None:
+        """The dataset's own breakdown of its scored rows (a failing hook becomes a warning)."""
+        hook = self._breakdown_for(dataset)
+        if hook is None or not scored:
+            return None
+        try:
+            return hook(scored)
+        except Exception as exc:
+            text = " ".join(str(exc).split()) or type(exc).__name__
+            self._summary_warnings.append(
+                f"dataset {dataset}: its breakdown failed ({type(exc).__name__}: {text}); "
+                "left out of the report"
+            )
+            return None
+
     def summary(
         self,
         fingerprint_extra: Mapping[str, Any] | None = None,
@@ -273,49 +250,49 @@ class Aggregator:
 
         `fingerprint_extra` (model id, generation config, ...) is merged into every dataset's
         fingerprint. `gates` (Gate objects or strings like "mmlu_pro>=0.75") are evaluated and
-        their results stored under "gates".
+        their results stored under "gates". `breakdowns` holds each dataset's breakdown hook
+        result (datasets whose hook gave None are left out).
         """
         self._summary_warnings = []
-        by_dataset: dict[str, list[dict[str, Any]]] = {d: [] for d in self.datasets()}
+        by_dataset: dict[str, list[SampleRow]] = {d: [] for d in self.datasets()}
         for row in self.rows:
-            by_dataset[row["dataset"]].append(row)
+            by_dataset[row.dataset].append(row)
         table: list[dict[str, Any]] = []
         datasets: dict[str, Any] = {}
         fingerprint: dict[str, Any] = {}
         rate_by_ds: dict[str, Any] = {}
-        instructions: dict[str, Any] = {}
+        breakdowns: dict[str, Any] = {}
         for name, rows in by_dataset.items():
             meta = self._meta.get(name)
             if meta is None:
                 self._summary_warnings.append(
                     f"dataset {name}: no meta received (task_type unknown)"
                 )
+                meta = DatasetMeta(name)
             ds_table = self._table_rows(name, rows)
             table.extend(ds_table)
             counts = _outcome_counts(rows)
-            primary = (meta or {}).get("primary_metric") or (
-                ds_table[0]["metric"] if ds_table else None
-            )
+            primary = meta.primary_metric or (ds_table[0]["metric"] if ds_table else None)
             primary_row = next((t for t in ds_table if t["metric"] == primary), None)
-            scored = [r for r in rows if r["outcome"] != "skipped"]
+            scored = [r for r in rows if r.outcome != "skipped"]
             datasets[name] = {
-                "task_type": (meta or {}).get("task_type", "unknown"),
+                "task_type": meta.task_type,
                 "primary_metric": primary,
                 "score": primary_row["average_score"] if primary_row else None,
                 "metrics": [t["metric"] for t in ds_table],
                 "count": len(scored),
-                "samples": len({r["sample_id"] for r in scored}),
-                "repeats": max((int(r["repeat"]) for r in scored), default=-1) + 1,
+                "samples": len({r.sample_id for r in scored}),
+                "repeats": max((r.repeat for r in scored), default=-1) + 1,
                 "outcomes": counts,
                 "retried": _retried(rows),
             }
-            fp = dict((meta or {}).get("fingerprint") or {})
+            fp = dict(meta.fingerprint)
             fp.update(fingerprint_extra or {})
             fingerprint[name] = dict(sorted(fp.items()))
             rate_by_ds[name] = _rates(counts)
-            breakdown = instruction_breakdown(scored)
+            breakdown = self._breakdown(name, scored)
             if breakdown is not None:
-                instructions[name] = breakdown
+                breakdowns[name] = breakdown
         all_counts = _outcome_counts(self._rows.values())
         summary: dict[str, Any] = {
             "schema": SCHEMA_VERSION,
@@ -323,7 +300,7 @@ class Aggregator:
             "datasets": datasets,
             "fingerprint": fingerprint,
             "outcome_rates": {"run": _rates(all_counts), "datasets": rate_by_ds},
-            "instructions": instructions,
+            "breakdowns": breakdowns,
             "gates": [],
             "perf": [],
             "warnings": list(self.warnings),

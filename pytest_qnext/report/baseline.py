@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_qnext.report.gates import GateResult
-from pytest_qnext.report.rows import row_key, sort_key
+from pytest_qnext.rows import RowKey, SampleRow, sort_key
 from pytest_qnext.scoring.stats import mcnemar_exact
 
 __all__ = [
@@ -87,7 +87,7 @@ class Comparison:
         }
 
 
-def load_baseline(baseline_dir: Path | str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def load_baseline(baseline_dir: Path | str) -> tuple[dict[str, Any], list[SampleRow]]:
     """(summary, rows) of a report directory; BaselineError with one line when unreadable."""
     path = Path(baseline_dir)
     summary_path = path / "summary.json"
@@ -104,19 +104,17 @@ def load_baseline(baseline_dir: Path | str) -> tuple[dict[str, Any], list[dict[s
         raise BaselineError(f"baseline {summary_path} is not valid JSON ({exc})") from None
     if not isinstance(summary, dict) or "table" not in summary:
         raise BaselineError(f"baseline {summary_path} has no 'table'; is it a qnext summary?")
-    rows: list[dict[str, Any]] = []
+    rows: list[SampleRow] = []
     with samples_path.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
-                row_key(row)
-            except (ValueError, KeyError, TypeError) as exc:
+                rows.append(SampleRow.from_json(json.loads(line)))
+            except ValueError as exc:  # bad JSON, or a RowError naming the field
                 raise BaselineError(
                     f"baseline {samples_path} line {lineno} is not a sample row ({exc})"
                 ) from None
-            rows.append(row)
     return summary, rows
 
 
@@ -133,14 +131,14 @@ def _fingerprint_diffs(
     return diffs
 
 
-def _flip(key: tuple[str, str, int]) -> dict[str, Any]:
+def _flip(key: RowKey) -> dict[str, Any]:
     return {"sample_id": key[1], "repeat": key[2]}
 
 
 def _compare_dataset(
     name: str,
-    current: Mapping[tuple[str, str, int], Mapping[str, Any]],
-    baseline: Mapping[tuple[str, str, int], Mapping[str, Any]],
+    current: Mapping[RowKey, SampleRow],
+    baseline: Mapping[RowKey, SampleRow],
     alpha: float,
 ) -> DatasetComparison:
     keys = sorted(
@@ -151,8 +149,8 @@ def _compare_dataset(
     c_flips: list[dict[str, Any]] = []
     base_pass = cur_pass = 0
     for key in keys:
-        was = baseline[key]["outcome"] == "pass"
-        now = current[key]["outcome"] == "pass"
+        was = baseline[key].outcome == "pass"
+        now = current[key].outcome == "pass"
         base_pass += was
         cur_pass += now
         if was and not now:
@@ -215,7 +213,7 @@ def _drop_gate(dc: DatasetComparison, max_drop: float, alpha: float) -> GateResu
 
 def compare(
     current_summary: Mapping[str, Any],
-    current_rows: Sequence[Mapping[str, Any]],
+    current_rows: Sequence[SampleRow],
     baseline_dir: Path | str,
     *,
     max_drop: float | None = None,
@@ -230,8 +228,8 @@ def compare(
     if max_drop is not None and not 0.0 <= max_drop <= 1.0:
         raise BaselineError(f"max_drop must be a fraction in [0, 1], got {max_drop!r}")
     base_summary, base_rows = load_baseline(baseline_dir)
-    current = {row_key(r): r for r in current_rows if r.get("outcome") != "skipped"}
-    baseline = {row_key(r): r for r in base_rows if r.get("outcome") != "skipped"}
+    current = {r.key: r for r in current_rows if r.outcome != "skipped"}
+    baseline = {r.key: r for r in base_rows if r.outcome != "skipped"}
     cur_names = set(current_summary.get("datasets", {})) | {k[0] for k in current}
     base_names = set(base_summary.get("datasets", {})) | {k[0] for k in baseline}
     shared = sorted(cur_names & base_names)

@@ -2,7 +2,8 @@
 
 Only the controller (or the single process without xdist) aggregates. Rows reach it in the
 teardown report of each item (`report.user_properties`: ("qnext_sample", row) and, once per
-dataset and process, ("qnext_dataset", meta)), so every row is counted exactly once.
+dataset and process, ("qnext_dataset", meta), both as `to_json()` dicts), so every row is
+counted exactly once; here they become `SampleRow` / `DatasetMeta` again.
 
 Exit status (documented for the README):
 
@@ -20,13 +21,17 @@ those. It never passes its gates.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_qnext.capability.options import CapabilitySettings
+from pytest_qnext.rows import DatasetMeta, RowError, SampleRow
+
+if TYPE_CHECKING:
+    from pytest_qnext.evals.base import Breakdown
 
 __all__ = ["META_PROPERTY", "ROW_PROPERTY", "CapabilityReport", "parse_gates"]
 
@@ -50,13 +55,24 @@ def parse_gates(texts: Sequence[str]) -> list[Any]:
 class CapabilityReport:
     """Collects rows from reports, writes the report dir, decides the exit status."""
 
-    def __init__(self, settings: CapabilitySettings, report_dir: Path) -> None:
-        from pytest_qnext.report.aggregate import Aggregator
+    def __init__(
+        self,
+        settings: CapabilitySettings,
+        report_dir: Path,
+        breakdown_for: Callable[[str], Breakdown | None] | None = None,
+    ) -> None:
+        """`breakdown_for(dataset)`: a dataset's breakdown hook (default: the installed
+        benchmark's `EvalSpec.breakdown`; the plugin passes the session registry's)."""
+        from pytest_qnext.report.aggregate import Aggregator, registry_breakdown
 
         self.settings = settings
         self.report_dir = report_dir
         self.gates = parse_gates(settings.gates)
-        self.aggregator = Aggregator(dataset_order=settings.datasets, seed=settings.seed)
+        self.aggregator = Aggregator(
+            dataset_order=settings.datasets,
+            seed=settings.seed,
+            breakdown_for=breakdown_for or registry_breakdown,
+        )
         self.other_failures = 0
         self.summary: dict[str, Any] | None = None
         self.comparison: Any = None
@@ -83,10 +99,13 @@ class CapabilityReport:
         if report.when != "teardown":
             return
         for name, value in report.user_properties:
-            if name == META_PROPERTY and isinstance(value, dict):
-                self.aggregator.add_dataset_meta(value)
-            elif name == ROW_PROPERTY and isinstance(value, dict):
-                self.aggregator.add_row(value)
+            try:
+                if name == META_PROPERTY:
+                    self.aggregator.add_dataset_meta(DatasetMeta.from_json(value))
+                elif name == ROW_PROPERTY:
+                    self.aggregator.add_row(SampleRow.from_json(value))
+            except RowError as exc:
+                self.problems.append(f"qnext: {report.nodeid}: {exc}")
 
     def finish(
         self, perf: Sequence[dict[str, Any]] | None = None, stopped: str | None = None
@@ -142,7 +161,7 @@ class CapabilityReport:
         gates_ok = all(g["passed"] for g in summary.get("gates", []))
         if self.comparison is not None:
             gates_ok = gates_ok and all(g.passed for g in self.comparison.gates)
-        errors = sum(1 for r in self.aggregator.rows if r["outcome"] == "error")
+        errors = sum(1 for r in self.aggregator.rows if r.outcome == "error")
         ok = (
             gates_ok
             and errors == 0

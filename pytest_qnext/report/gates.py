@@ -20,9 +20,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from pytest_qnext.report.rows import RATE_NAMES
+__all__ = ["GATE_FORMS", "RATE_NAMES", "Gate", "GateResult", "evaluate_gates", "parse_gate"]
 
-__all__ = ["GATE_FORMS", "Gate", "GateResult", "evaluate_gates", "parse_gate"]
+# the outcome rates a gate can read (summary.json outcome_rates)
+RATE_NAMES: tuple[str, ...] = ("error_rate", "truncated_rate", "unparsed_rate")
 
 GATE_FORMS = (
     "valid forms: DATASET>=0.75, DATASET.METRIC>=0.8, error_rate<=0, truncated_rate<=0.02, "

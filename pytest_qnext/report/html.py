@@ -1,6 +1,7 @@
 """report.html: one self-contained static page (inline CSS and JS, no network assets).
 
-Server-side parts (table, gates, comparison, IFEval breakdown) are escaped with `html.escape`.
+Server-side parts (table, gates, comparison, benchmark breakdowns) are escaped with
+`html.escape`.
 The per-sample browser reads its rows from an inline JSON block in which `<`, `>` and `&` are
 written as \\u escapes, so no model output can close the script element; the browser script
 puts every value into the page with `textContent`, never as markup. Rows carry no prompts:
@@ -14,7 +15,8 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
-from pytest_qnext.report.rows import OUTCOMES, row_key, sort_key
+from pytest_qnext.rows import SampleRow, sort_key
+from pytest_qnext.sample import OUTCOMES
 
 __all__ = ["PREDICTION_CHARS", "browser_rows", "render_html"]
 
@@ -83,28 +85,27 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], numeric: set[i
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def browser_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def browser_rows(rows: Sequence[SampleRow]) -> list[dict[str, Any]]:
     """The prompt-free fields the sample browser shows, one dict per row, sorted."""
     out = []
-    for row in sorted(rows, key=lambda r: sort_key(row_key(r))):
-        prediction = str(row.get("prediction") or "")
+    for row in sorted(rows, key=lambda r: sort_key(r.key)):
+        prediction = row.prediction
         if len(prediction) > 2 * PREDICTION_CHARS:
             head, tail = prediction[:PREDICTION_CHARS], prediction[-PREDICTION_CHARS:]
         else:
             head, tail = prediction, ""
-        repeat = int(row.get("repeat", 0))
         out.append(
             {
-                "dataset": str(row["dataset"]),
-                "id": str(row["sample_id"]) + (f"#r{repeat}" if repeat else ""),
-                "subset": str(row.get("subset", "")),
-                "outcome": str(row["outcome"]),
-                "target": str(row.get("target", "")),
-                "extracted": row.get("extracted"),
-                "finish_reason": row.get("finish_reason"),
+                "dataset": row.dataset,
+                "id": row.sample_id + (f"#r{row.repeat}" if row.repeat else ""),
+                "subset": row.subset,
+                "outcome": row.outcome,
+                "target": row.target,
+                "extracted": row.extracted,
+                "finish_reason": row.finish_reason,
                 "head": head,
                 "tail": tail,
-                "explanation": str(row.get("explanation") or row.get("skip_reason") or ""),
+                "explanation": row.explanation or row.skip_reason or "",
             }
         )
     return out
@@ -113,6 +114,39 @@ def browser_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 def _script_json(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=True, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _is_table(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(
+            isinstance(row, Mapping) and not any(isinstance(v, dict | list) for v in row.values())
+            for row in value
+        )
+    )
+
+
+def _breakdowns(breakdowns: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Each dataset's breakdown: a table per list of flat dicts, JSON text for anything else."""
+    parts = []
+    for name, breakdown in breakdowns.items():
+        parts.append(f"<h2>{escape(name)}: breakdown</h2>")
+        for section, value in breakdown.items():
+            parts.append(f"<h3>{escape(section)}</h3>")
+            if not _is_table(value):
+                text = json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True)
+                parts.append(f"<pre>{escape(text)}</pre>")
+                continue
+            columns = list(dict.fromkeys(key for row in value for key in row))
+            numeric = {
+                i
+                for i, key in enumerate(columns)
+                if all(isinstance(row.get(key), int | float | None) for row in value)
+            }
+            cells = [[row.get(key) for key in columns] for row in value]
+            parts.append(_table(columns, cells, numeric))
+    return parts
 
 
 def _sections(doc: Mapping[str, Any]) -> list[str]:
@@ -215,26 +249,7 @@ def _sections(doc: Mapping[str, Any]) -> list[str]:
                 {2, 3, 4, 5, 6, 7, 8},
             )
         )
-    for name, breakdown in doc.get("instructions", {}).items():
-        parts.append(f"<h2>{escape(name)}: instruction types</h2>")
-        for key, label in (("by_family", "family"), ("by_instruction", "instruction")):
-            parts.append(
-                _table(
-                    [label, "count", "strict", "loose", "strict_rate", "loose_rate"],
-                    [
-                        [
-                            b["instruction"],
-                            b["count"],
-                            b["strict"],
-                            b["loose"],
-                            b["strict_rate"],
-                            b["loose_rate"],
-                        ]
-                        for b in breakdown[key]
-                    ],
-                    {1, 2, 3, 4, 5},
-                )
-            )
+    parts.extend(_breakdowns(doc.get("breakdowns", {})))
     fp_rows = [
         [name, key, value if isinstance(value, str) else json.dumps(value, sort_keys=True)]
         for name, fp in doc.get("fingerprint", {}).items()
@@ -252,7 +267,7 @@ def _sections(doc: Mapping[str, Any]) -> list[str]:
     return parts
 
 
-def render_html(doc: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> str:
+def render_html(doc: Mapping[str, Any], rows: Sequence[SampleRow]) -> str:
     """The whole page for a summary document (with gates/comparison) and its rows."""
     outcome_note = ", ".join(OUTCOMES)
     return "\n".join(

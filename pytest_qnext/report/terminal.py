@@ -11,7 +11,7 @@ from typing import Any
 
 from pytest_qnext.report.baseline import Comparison
 from pytest_qnext.report.gates import GateResult
-from pytest_qnext.report.rows import OUTCOMES
+from pytest_qnext.sample import OUTCOMES
 
 __all__ = ["MAX_FLIPS_SHOWN", "capability_table", "comparison_lines", "gate_lines"]
 

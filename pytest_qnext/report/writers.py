@@ -18,7 +18,7 @@ from typing import Any
 
 from pytest_qnext.report.baseline import Comparison
 from pytest_qnext.report.html import render_html
-from pytest_qnext.report.rows import row_key, sort_key
+from pytest_qnext.rows import SampleRow, sort_key
 
 __all__ = [
     "REPORT_FILES",
@@ -49,10 +49,10 @@ def build_summary_document(
     return doc
 
 
-def samples_jsonl(rows: Sequence[Mapping[str, Any]]) -> str:
-    """One JSON line per row, sorted by dataset / sample_id / repeat."""
-    ordered = sorted(rows, key=lambda r: sort_key(row_key(r)))
-    return "".join(_json(dict(row)) + "\n" for row in ordered)
+def samples_jsonl(rows: Sequence[SampleRow]) -> str:
+    """One `SampleRow.to_json()` line per row, sorted by dataset / sample_id / repeat."""
+    ordered = sorted(rows, key=lambda r: sort_key(r.key))
+    return "".join(_json(row.to_json()) + "\n" for row in ordered)
 
 
 def _all_gates(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -139,7 +139,7 @@ def _write_all(report_dir: Path, contents: Mapping[str, str]) -> None:
 def write_report_dir(
     report_dir: Path | str,
     summary: Mapping[str, Any],
-    rows: Sequence[Mapping[str, Any]],
+    rows: Sequence[SampleRow],
     *,
     comparison: Comparison | None = None,
     perf: Sequence[Mapping[str, Any]] | None = None,

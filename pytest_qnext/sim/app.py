@@ -12,7 +12,8 @@ Streams look like vLLM's: response headers at once; at the first token's deadlin
 role-only chunk followed by the first token's chunk (vLLM sends both on its first iteration);
 one chunk per token, finish_reason on the last one, an optional usage chunk, `data: [DONE]`.
 `/sim/stats` reports how late writes went out versus their deadlines (`write_lag_*`,
-`first_token_lag_*`): the simulator's own share of any measured error.
+`first_token_lag_*`): the simulator's own share of any measured error. `/sim/requests` lists
+the last `RECENT_BODIES` request bodies as received (for tests of what clients send).
 
 Nothing costly runs on the event loop between a request's arrival and its first token: with a
 real tokenizer the prompt is counted in a worker thread (counting.py) and awaited only where
@@ -27,7 +28,7 @@ import contextlib
 import json
 import secrets
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,7 +45,7 @@ from pytest_qnext.sim.requests import BadRequest, ParsedRequest, check_context, 
 from pytest_qnext.sim.stats import Stats
 from pytest_qnext.tokenizer import TokenCounter, load_tokenizer
 
-__all__ = ["SimState", "Stats", "create_app"]
+__all__ = ["RECENT_BODIES", "SimState", "Stats", "create_app"]
 
 STATE_KEY: web.AppKey[SimState] = web.AppKey("qnext_sim_state")
 _WRITE_ERRORS = (ConnectionError, OSError, RuntimeError)
@@ -55,6 +56,7 @@ _TURN_YIELDS = 3
 # half-way for shorter streams): by then the first tokens of a burst of requests that arrived
 # with it are out
 _COUNT_DELAY = 0.05
+RECENT_BODIES = 64  # request bodies kept for /sim/requests (the oldest are dropped)
 
 
 def _pick_filler(tok: TokenCounter) -> str:
@@ -88,6 +90,7 @@ class SimState:
         self.filler = _pick_filler(self.tokenizer)
         self.reasoning_pieces = self.tokenizer.pieces(REASONING_TEXT)
         self.stats = Stats()
+        self.bodies: deque[Any] = deque(maxlen=RECENT_BODIES)
         self.attempts: Counter[str] = Counter()
         self.slots = asyncio.Semaphore(config.max_num_seqs)
         self.turns = _Turns()
@@ -96,6 +99,7 @@ class SimState:
 
     def reset(self) -> None:
         self.stats = Stats(in_flight=self.stats.in_flight)
+        self.bodies.clear()
         self.attempts.clear()
 
     def gap(self) -> float:
@@ -178,6 +182,10 @@ async def _stats(request: web.Request) -> web.Response:
     return web.json_response(request.app[STATE_KEY].stats.as_json())
 
 
+async def _requests(request: web.Request) -> web.Response:
+    return web.json_response({"bodies": list(request.app[STATE_KEY].bodies)})
+
+
 async def _reset(request: web.Request) -> web.Response:
     request.app[STATE_KEY].reset()
     return web.json_response({"ok": True})
@@ -213,6 +221,7 @@ async def _generate(request: web.Request, *, chat: bool) -> web.StreamResponse:
         return denied
     try:
         body = await request.json()
+        state.bodies.append(body)
         async with state.turns:
             req = parse_request(body, chat=chat, config=state.config, work=state.work)
         if req.count_pending or req.max_tokens is None:
@@ -464,5 +473,6 @@ def create_app(
     app.router.add_post("/v1/chat/completions", _chat)
     app.router.add_post("/v1/completions", _completions)
     app.router.add_get("/sim/stats", _stats)
+    app.router.add_get("/sim/requests", _requests)
     app.router.add_post("/sim/reset", _reset)
     return app

@@ -82,6 +82,11 @@ class SimServer:
         result: dict[str, Any] = self._call("GET", "/sim/stats")
         return result
 
+    def requests(self) -> list[Any]:
+        """GET /sim/requests: the last request bodies received, oldest first."""
+        result: list[Any] = self._call("GET", "/sim/requests")["bodies"]
+        return result
+
     def reset(self) -> None:
         """POST /sim/reset: zero the counters and the per-prompt attempt numbers."""
         self._call("POST", "/sim/reset")

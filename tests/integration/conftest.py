@@ -1,8 +1,9 @@
 """Integration tests against a real vLLM server (started by .ci/run or by hand).
 
 Start one with `tests/integration/vllm/vllm_server.sh start` and run
-`QNEXT_VLLM_URL=http://127.0.0.1:8801/v1 pytest -m integration`. Without QNEXT_VLLM_URL the tests
-skip, unless QNEXT_REQUIRE_INTEGRATION=1 (set by .ci/run), where a missing server is a failure.
+`QNEXT_VLLM_URL=$(tests/integration/vllm/vllm_server.sh url) pytest -m integration`. Without
+QNEXT_VLLM_URL the tests skip, unless QNEXT_REQUIRE_INTEGRATION=1 (set by .ci/run), where a
+missing server is a failure.
 """
 
 from __future__ import annotations

@@ -444,3 +444,48 @@ def test_usage_errors_are_one_line(project: Path, args: list[str], message: str)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 4, out
     assert message in out and "Traceback" not in out
+
+
+def test_demo_run_has_breakdowns_and_full_rows(project: Path) -> None:
+    """The bundled demo data (IFEval + MMLU-Pro) against the simulator: the IFEval breakdown is
+    in summary.json under breakdowns.ifeval, and every samples.jsonl row is a SampleRow with
+    the messages sent and its scorer's details (IFEval's verdicts nested under details)."""
+    from pytest_qnext.rows import SampleRow
+
+    report = project / "report-demo"
+    cmd = [
+        *PYTEST,
+        "--qnext-sim",
+        "--qnext-data-dir",
+        "demo",
+        "--qnext-datasets",
+        "ifeval,mmlu_pro",
+        "--qnext-report-dir",
+        str(report),
+        "--qnext-cache",
+        "off",
+    ]
+    proc = subprocess.run(cmd, cwd=project, capture_output=True, text=True, timeout=240)
+    out = proc.stdout + proc.stderr
+    assert "Traceback" not in out
+    doc = summary(report)
+    assert doc["schema"] == 2 and "instructions" not in doc
+    assert set(doc["breakdowns"]) == {"ifeval"}, out  # MMLU-Pro has no breakdown hook
+    ifeval = doc["breakdowns"]["ifeval"]
+    rows = [SampleRow.from_json(r) for r in samples(report)]  # every line is a valid row
+    by_dataset = Counter(r.dataset for r in rows)
+    assert set(by_dataset) == {"ifeval", "mmlu_pro"}
+    verdicts = [v for r in rows if r.dataset == "ifeval" for v in r.details["inst_verdicts"]]
+    scored_ifeval = [r for r in rows if r.dataset == "ifeval" and r.outcome in ("pass", "fail")]
+    assert len(verdicts) == sum(int(r.metrics["inst_level_strict"][1]) for r in scored_ifeval)
+    counts = {e["instruction"]: e["count"] for e in ifeval["by_instruction"]}
+    assert counts == dict(Counter(v[0] for v in verdicts))
+    strict = sum(e["strict"] for e in ifeval["by_family"])
+    assert strict == sum(int(v[1]) for v in verdicts)
+    for row in rows:
+        assert row.messages, row.where  # the messages sent, e.g. the IFEval prompt itself
+        assert row.messages[-1]["role"] == "user" and row.messages[-1]["content"]
+        if row.dataset == "mmlu_pro":
+            assert row.details == {}
+    html = (report / "report.html").read_text(encoding="utf-8")
+    assert "<h2>ifeval: breakdown</h2>" in html and "<h3>by_family</h3>" in html

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from pytest_qnext.perf.catalog import BASELINE_METRICS, direction
+from pytest_qnext.perf.point import PerfPoint
 
 REPO = Path(__file__).resolve().parents[2]
 SWEEP = (REPO / "benchmarks" / "test_perf.py").read_text(encoding="utf-8")
@@ -71,6 +72,10 @@ def test_one_item_per_point_with_benchmark_json(sweep: pytest.Pytester) -> None:
     data = json.loads(bench.read_text())
     names = sorted(b["name"] for b in data["benchmarks"])
     assert names == ["test_sweep[parallel=1-number=2]", "test_sweep[parallel=2-number=4]"]
+    # the point parameter is a plain value pytest-benchmark can write
+    params = sorted(b["params"]["qnext_perf_point"] for b in data["benchmarks"])
+    assert params == ["parallel=1-number=2", "parallel=2-number=4"]
+    assert "UNSERIALIZABLE" not in bench.read_text()
     for b in data["benchmarks"]:
         info: dict[str, Any] = b["extra_info"]
         for key in (
@@ -97,6 +102,15 @@ def test_one_item_per_point_with_benchmark_json(sweep: pytest.Pytester) -> None:
     assert {r["usage"]["completion_tokens"] for r in rows} == {6}
     for name in ("perf_throughput.png", "perf_ttft.png", "perf_tpot.png"):
         assert (report / name).read_bytes()[:4] == b"\x89PNG"
+    # the perf session's points reach summary.json, the same values as --benchmark-json's
+    points = [
+        PerfPoint.from_json(p) for p in json.loads((report / "summary.json").read_text())["perf"]
+    ]
+    assert [p.point for p in points] == ["parallel=1-number=2", "parallel=2-number=4"]
+    extra = {b["extra_info"]["point"]: b["extra_info"] for b in data["benchmarks"]}
+    for point in points:
+        assert point.rounds == 1 and point.gates == () and point.rate is None
+        assert point.to_json() == extra[point.point]
 
 
 def test_one_number_for_all_points(sweep: pytest.Pytester) -> None:

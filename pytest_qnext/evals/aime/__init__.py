@@ -23,7 +23,6 @@ __all__ = [
     "AIME25",
     "HUB_IDS",
     "PROMPT_TEMPLATE",
-    "SPECS",
     "load",
     "oracle",
     "prompt",
@@ -118,4 +117,3 @@ def _spec(name: str, year: str) -> EvalSpec:
 
 AIME24 = _spec("aime24", "2024")
 AIME25 = _spec("aime25", "2025")
-SPECS = (AIME24, AIME25)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pytest_qnext.evals.gpqa_diamond.loader import (
     DOMAINS,
     HUB_ID,
@@ -26,11 +28,16 @@ __all__ = [
     "shuffle_order",
 ]
 
-SPEC = mcq_spec(
-    name="gpqa_diamond",
-    load=load,
-    prompt=prompt,
-    hub_id=HUB_ID,
-    description="GPQA-Diamond: expert-written biology, chemistry and physics questions",
-    for_repeat=for_repeat,
+# protected: the GPQA authors ask that its questions never appear in plain text, so its report
+# rows carry no prompts and no model text (the extracted letter and the target stay)
+SPEC = replace(
+    mcq_spec(
+        name="gpqa_diamond",
+        load=load,
+        prompt=prompt,
+        hub_id=HUB_ID,
+        description="GPQA-Diamond: expert-written biology, chemistry and physics questions",
+        for_repeat=for_repeat,
+    ),
+    protected=True,
 )

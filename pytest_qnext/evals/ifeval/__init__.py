@@ -7,6 +7,7 @@ metrics counted over all instructions (micro). See README.md in this folder.
 from __future__ import annotations
 
 from pytest_qnext.evals.base import EvalSpec
+from pytest_qnext.evals.ifeval.breakdown import breakdown
 from pytest_qnext.evals.ifeval.checkers import (
     INSTRUCTION_IDS,
     InstructionError,
@@ -22,6 +23,7 @@ __all__ = [
     "SPEC",
     "InstructionError",
     "NltkDataMissing",
+    "breakdown",
     "configure_nltk",
     "evaluate",
     "instruction_verdicts",
@@ -43,4 +45,5 @@ SPEC = EvalSpec(
     oracle=None,
     hub_id=HUB_ID,
     description="IFEval: verifiable instructions, Google reference checker (strict and loose)",
+    breakdown=breakdown,
 )

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pytest_qnext.evals.ifeval.breakdown import VERDICTS
 from pytest_qnext.evals.ifeval.checkers import Checker, InstructionError, build
 from pytest_qnext.sample import Sample, Score
 
@@ -130,5 +131,5 @@ def score(sample: Sample, response: str) -> Score:
             "inst_level_loose": (float(loose_ok), float(n)),
         },
         explanation=explanation,
-        details={"inst_verdicts": [list(v) for v in verdicts]},
+        details={VERDICTS: [list(v) for v in verdicts]},
     )

@@ -3,27 +3,65 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from pytest_qnext.capability.cache import Answer, ResponseCache, cache_key
 from pytest_qnext.capability.replay import Replay, ReplayError
+from pytest_qnext.client.body import build_body
 
 MESSAGES = [{"role": "user", "content": "What is 2+2?"}]
+GEN = {
+    "temperature": 0,
+    "top_p": 0.95,
+    "max_tokens": 64,
+    "seed": 1,
+    "chat_template_kwargs": {"enable_thinking": False},
+}
 
 
-def test_key_depends_on_everything_that_changes_the_answer() -> None:
-    base = cache_key("m", "chat", MESSAGES, {"temperature": 0}, 0)
-    assert base == cache_key("m", "chat", [dict(MESSAGES[0])], {"temperature": 0}, 0)
-    variants = {
-        cache_key("m2", "chat", MESSAGES, {"temperature": 0}, 0),
-        cache_key("m", "completions", MESSAGES, {"temperature": 0}, 0),
-        cache_key("m", "chat", [{"role": "user", "content": "2+3?"}], {"temperature": 0}, 0),
-        cache_key("m", "chat", MESSAGES, {"temperature": 0.6}, 0),
-        cache_key("m", "chat", MESSAGES, {"temperature": 0}, 1),
-    }
-    assert base not in variants and len(variants) == 5
+def chat(**changes: Any) -> dict[str, Any]:
+    args: dict[str, Any] = {"messages": MESSAGES, "gen_config": GEN, "stream": True}
+    args.update(changes)
+    return build_body("chat", args.pop("model", "m"), **args)
+
+
+def test_key_is_the_body_and_the_repeat() -> None:
+    base = cache_key(chat(), 0)
+    assert base == cache_key(chat(messages=[dict(MESSAGES[0])], gen_config=dict(GEN)), 0)
+    assert base == cache_key(json.loads(json.dumps(chat())), 0)  # as the server decodes it
+    other_gen = [{**GEN, key: "changed"} for key in GEN] + [{**GEN, "stop": ["\n"]}]
+    variants = [
+        cache_key(chat(model="m2"), 0),
+        cache_key(chat(messages=[{"role": "user", "content": "2+3?"}]), 0),
+        cache_key(chat(messages=[{"role": "system", "content": "Be brief."}, *MESSAGES]), 0),
+        cache_key(
+            build_body("completions", "m", prompt="What is 2+2?", gen_config=GEN, stream=True), 0
+        ),
+        cache_key(build_body("completions", "m", prompt=[1, 2], gen_config=GEN, stream=True), 0),
+        cache_key(chat(stream=False), 0),
+        cache_key(chat(), 1),
+        *(cache_key(chat(gen_config=gen), 0) for gen in other_gen),
+        cache_key(chat(gen_config={k: v for k, v in GEN.items() if k != "seed"}), 0),
+    ]
+    assert base not in variants and len(set(variants)) == len(variants) == 14
+
+
+def test_key_ignores_the_server_url_and_api_key(
+    make_session: Callable[..., Any], make_entry: Callable[[str, str], Any]
+) -> None:
+    """Two sessions that differ only in where they send and the key they send it with give
+    their items the same body and cache key (neither is part of the body)."""
+    item = make_entry("1", "What is 2+2?")
+    one = make_session("http://127.0.0.1:1/v1", api_key="sk-one", gen_config=GEN).job(item)
+    two = make_session("http://[::1]:2/v1", api_key="sk-two", gen_config=GEN).job(item)
+    assert one.body == two.body == chat()
+    assert one.cache_key == two.cache_key == cache_key(chat(), 0)
+    text = json.dumps(one.body)
+    assert "sk-one" not in text and "127.0.0.1" not in text
 
 
 def test_answers_survive_reopening_and_errors_are_not_cached(tmp_path: Path) -> None:
@@ -50,7 +88,7 @@ def test_answers_survive_reopening_and_errors_are_not_cached(tmp_path: Path) -> 
 def test_cache_file_never_holds_the_api_key(tmp_path: Path) -> None:
     secret = "sk-qnext-secret-123"
     cache = ResponseCache(tmp_path)
-    cache.put(cache_key("m", "chat", MESSAGES, {}, 0), "d", "1", 0, Answer(content="4"))
+    cache.put(cache_key(chat(), 0), "d", "1", 0, Answer(content="4"))
     cache.close()
     blob = b"".join(p.read_bytes() for p in tmp_path.iterdir())
     assert secret.encode() not in blob

@@ -5,9 +5,9 @@ Questions come from the real MMLU-Pro and AIME 2024 files in ../shared/data.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,12 +15,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pytest_qnext.capability.cache import Answer
-from pytest_qnext.capability.collect import CollectError, apply_limit, item_id, load_entries
-from pytest_qnext.capability.options import CapabilitySettings, parse_limit
-from pytest_qnext.capability.outcome import decide, failure_message
+from pytest_qnext.capability.collect import CollectError, Entry, apply_limit, item_id, load_entries
+from pytest_qnext.capability.options import CapabilitySettings
+from pytest_qnext.capability.outcome import decide, failure_message, sample_row
 from pytest_qnext.capability.scheduler import block
 from pytest_qnext.evals import registry
-from pytest_qnext.evals.base import DatasetUnavailable, LoadContext
+from pytest_qnext.evals.base import DatasetUnavailable, EvalSpec, LoadContext
+from pytest_qnext.options import parse_limit
+from pytest_qnext.rows import WITHHELD, SampleRow
 from pytest_qnext.sample import Sample, Score
 from pytest_qnext.sim.oracle import oracle_rows
 
@@ -166,10 +168,12 @@ def test_fraction_limit_takes_a_ceil_share(n: int, frac: float) -> None:
 
 
 def test_parse_limit_rejects_nonsense() -> None:
-    assert parse_limit("100") == 100 and parse_limit("0.25") == 0.25 and parse_limit(None) is None
+    flag = "--qnext-limit"
+    assert parse_limit(flag, "100") == 100 and parse_limit(flag, "0.25") == 0.25
+    assert CapabilitySettings().limit is None  # not given: every sample
     for bad in ("0", "-3", "1.5", "ten"):
         with pytest.raises(pytest.UsageError, match="--qnext-limit"):
-            parse_limit(bad)
+            parse_limit(flag, bad)
 
 
 @given(st.integers(0, 500), st.integers(1, 16))
@@ -214,7 +218,7 @@ def test_outcome_rules(answer: Answer, outcome: str, extracted: str | None) -> N
     assert (verdict.outcome, verdict.extracted) == (outcome, extracted)
     assert "<think>" not in verdict.prediction and "</think>" not in verdict.prediction
     if outcome in ("truncated", "error"):
-        assert verdict.metrics == {"acc": [0.0, 1.0]}  # counted, never dropped
+        assert verdict.metrics == {"acc": (0.0, 1.0)}  # counted, never dropped
     if answer.reasoning:
         assert verdict.reasoning == answer.reasoning
 
@@ -222,15 +226,17 @@ def test_outcome_rules(answer: Answer, outcome: str, extracted: str | None) -> N
 def test_failure_message_is_compact() -> None:
     long = "x" * 5000 + " ANSWER: C"
     verdict = decide(registry.get(SPEC_NAME), _sample(), Answer(content=long, finish_reason="stop"))
-    row = {
-        "outcome": verdict.outcome,
-        "target": "B",
-        "extracted": verdict.extracted,
-        "finish_reason": "stop",
-        "explanation": verdict.explanation,
-        "prediction": verdict.prediction,
-        "reasoning": "",
-    }
+    row = SampleRow(
+        "general_mcq",
+        "1",
+        verdict.outcome,
+        metrics=verdict.metrics,
+        target="B",
+        extracted=verdict.extracted,
+        finish_reason="stop",
+        explanation=verdict.explanation,
+        prediction=verdict.prediction,
+    )
     text = failure_message("general_mcq/1", row)
     assert text.startswith("general_mcq/1: fail — target 'B', extracted 'C'")
     assert len(text) < 800 and "ANSWER: C" in text and "Traceback" not in text
@@ -251,7 +257,7 @@ def test_scorer_details_reach_the_verdict_once(shared_data: Path) -> None:
         calls.append(t)
         return SPEC.score(s, t)
 
-    counted = dataclasses.replace(SPEC, score=scored_once)
+    counted = replace(SPEC, score=scored_once)
     verdict = decide(counted, sample, Answer(content=text, finish_reason="stop"))
     assert calls == [text]
     expected = [list(v) for v in SPEC.score(sample, text).details["inst_verdicts"]]
@@ -259,3 +265,68 @@ def test_scorer_details_reach_the_verdict_once(shared_data: Path) -> None:
     assert [v[0] for v in expected] == list(sample.metadata["instruction_id_list"])
     truncated = decide(SPEC, sample, Answer(content=text, finish_reason="length"))
     assert truncated.outcome == "truncated" and truncated.details == {}
+
+
+def _tiny_spec(protected: bool) -> EvalSpec:
+    """A one-question letter benchmark (the shared letter scorer); `protected` as asked."""
+    general = registry.get("general_mcq")
+    return replace(general, name="tiny", protected=protected)
+
+
+def _entry(spec: EvalSpec) -> Entry:
+    sample = Sample("q1", "Which secret colour?", "B", choices=("red", "blue"))
+    messages = ({"role": "user", "content": "Which secret colour? A) red B) blue"},)
+    return Entry("tiny", spec, sample, 0, "tiny/q1", messages)
+
+
+SECRET_ANSWER = Answer(
+    content="<think>the secret colour is blue</think>Blue, the secret colour. ANSWER: B",
+    finish_reason="stop",
+    usage={"prompt_tokens": 9, "completion_tokens": 12},
+    latency=0.2,
+)
+
+
+def test_rows_carry_messages_and_details() -> None:
+    row = sample_row(_entry(_tiny_spec(False)), SECRET_ANSWER)
+    assert (row.outcome, row.extracted, row.target) == ("pass", "B", "B")
+    assert row.messages == _entry(_tiny_spec(False)).messages
+    assert row.reasoning == "the secret colour is blue" and "ANSWER: B" in row.prediction
+    assert row.usage == {"prompt_tokens": 9, "completion_tokens": 12}
+    assert SampleRow.from_json(json.loads(json.dumps(row.to_json()))) == row
+
+
+def test_protected_rows_withhold_the_text_unless_asked() -> None:
+    """No message, question, reasoning or response text of a protected benchmark reaches its
+    row (nor the failure message built from it); the extracted letter and target stay."""
+    entry = _entry(_tiny_spec(True))
+    wrong = replace(SECRET_ANSWER, content=SECRET_ANSWER.content.replace("ANSWER: B", "ANSWER: A"))
+    for answer in (SECRET_ANSWER, wrong):
+        row = sample_row(entry, answer)
+        text = json.dumps(row.to_json()) + failure_message(entry.item_id, row)
+        assert "secret" not in text.lower() and "blue" not in text.lower()
+        assert row.messages is None and row.prediction == row.reasoning == WITHHELD
+        assert row.target == "B" and row.extracted in ("A", "B")
+    kept = sample_row(entry, SECRET_ANSWER, write_protected_text=True)
+    assert kept == sample_row(_entry(_tiny_spec(False)), SECRET_ANSWER)
+    skipped = sample_row(entry, None, skip_reason="no response for tiny/q1 in replay.jsonl")
+    assert skipped.outcome == "skipped" and skipped.messages is None
+    assert skipped.skip_reason == "no response for tiny/q1 in replay.jsonl"
+
+
+def test_ifeval_verdicts_nest_under_details(shared_data: Path) -> None:
+    from pytest_qnext.evals.ifeval import SPEC, configure_nltk
+
+    configure_nltk(str(shared_data / "nltk_data"))
+    sample = SPEC.load(LoadContext(shared_data, {}))[0]
+    entry = Entry(
+        "ifeval",
+        SPEC,
+        sample,
+        0,
+        f"ifeval/{sample.id}",
+        ({"role": "user", "content": sample.input},),
+    )
+    row = sample_row(entry, Answer(content="a short answer", finish_reason="stop")).to_json()
+    assert set(row["details"]) == {"inst_verdicts"} and "inst_verdicts" not in row
+    assert row["messages"] == [{"role": "user", "content": sample.input}]

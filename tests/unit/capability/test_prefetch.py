@@ -13,13 +13,17 @@ import pytest
 
 from pytest_qnext.capability.cache import Answer, ResponseCache
 from pytest_qnext.capability.prefetch import Fetch, Job, Prefetcher, PrefetchStopped
+from pytest_qnext.client.body import build_body
+
+
+def make_job(key: str, cache_key: str, sample_id: str, question: str, dataset: str = "d") -> Job:
+    messages = [{"role": "user", "content": question}]
+    body = build_body("chat", "m", messages=messages, gen_config={}, stream=True)
+    return Job(key, cache_key, dataset, sample_id, 0, body)
 
 
 def jobs(n: int) -> list[Job]:
-    return [
-        Job(f"d/{i}", f"key{i}", "d", str(i), 0, ({"role": "user", "content": f"q{i}"},))
-        for i in range(n)
-    ]
+    return [make_job(f"d/{i}", f"key{i}", str(i), f"q{i}") for i in range(n)]
 
 
 class Recorder:
@@ -115,9 +119,8 @@ def test_unplanned_job_is_fetched_on_demand() -> None:
     """A job that is not in the plan (its own key and sample id) is asked for when an item
     waits for it: it cannot be answered from a planned job."""
     rec = Recorder(delay=0.0)
-    work = jobs(2)
-    pf = Prefetcher(work, rec.open, batch_size=2)
-    extra = Job("other/x", "k-other", "other", "x", 0, ({"role": "user", "content": "x"},))
+    pf = Prefetcher(jobs(2), rec.open, batch_size=2)
+    extra = make_job("other/x", "k-other", "x", "x", dataset="other")
     try:
         assert pf.get(extra, timeout=30).content == "answer to x"
     finally:

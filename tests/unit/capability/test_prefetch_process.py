@@ -11,6 +11,7 @@ import pytest
 from pytest_qnext.capability.cache import ResponseCache
 from pytest_qnext.capability.prefetch import Job, PrefetchStopped
 from pytest_qnext.capability.prefetch_process import ClientSpec, ProcessPrefetcher
+from pytest_qnext.client.body import build_body
 from pytest_qnext.sim import SimServer, parse_spec, run_in_process
 
 
@@ -20,23 +21,37 @@ def sim() -> Iterator[SimServer]:
         yield server
 
 
-def jobs(n: int) -> list[Job]:
-    return [
-        Job(f"d/{i}", f"key{i}", "d", str(i), 0, ({"role": "user", "content": f"q{i}"},))
-        for i in range(n)
-    ]
+def make_job(sample_id: str, gen_config: dict[str, int] | None = None) -> Job:
+    messages = [{"role": "user", "content": f"q{sample_id}"}]
+    body = build_body(
+        "chat", "qnext-sim", messages=messages, gen_config=gen_config or {}, stream=True
+    )
+    return Job(f"d/{sample_id}", f"key{sample_id}", "d", sample_id, 0, body)
+
+
+def jobs(n: int, gen_config: dict[str, int] | None = None) -> list[Job]:
+    return [make_job(str(i), gen_config) for i in range(n)]
+
+
+def spec(sim: SimServer, max_connections: int, api_key: str | None = None) -> ClientSpec:
+    return ClientSpec(
+        urls=(sim.url,),
+        api="chat",
+        timeout=60.0,
+        retries=0,
+        max_connections=max_connections,
+        api_key=api_key,
+    )
 
 
 def test_answers_arrive_and_are_cached(sim: SimServer, tmp_path: Path) -> None:
-    spec = ClientSpec(
-        urls=(sim.url,), model="qnext-sim", retries=0, max_connections=4, api_key="sk-never-stored"
-    )
-    assert "sk-never-stored" not in repr(spec)
+    client = spec(sim, 4, api_key="sk-never-stored")
+    assert "sk-never-stored" not in repr(client)
     work = jobs(12)
-    pf = ProcessPrefetcher(work, spec, batch_size=4, cache_dir=tmp_path)
+    pf = ProcessPrefetcher(work, client, batch_size=4, cache_dir=tmp_path)
     try:
         answers = [pf.get(job, timeout=60) for job in work]
-        extra = Job("d/x", "key-x", "d", "x", 0, ({"role": "user", "content": "x"},))
+        extra = make_job("x")
         assert pf.get(extra, timeout=60).content == "ANSWER: C"  # not planned: on demand
     finally:
         pf.stop()
@@ -45,7 +60,7 @@ def test_answers_arrive_and_are_cached(sim: SimServer, tmp_path: Path) -> None:
     assert pf.progress().done == 13
     assert ResponseCache(tmp_path).count() == 13
     assert b"sk-never-stored" not in _all_bytes(tmp_path)
-    again = ProcessPrefetcher(work, spec, batch_size=4, cache_dir=tmp_path)
+    again = ProcessPrefetcher(work, client, batch_size=4, cache_dir=tmp_path)
     try:
         assert all(again.get(job, timeout=60).cached for job in work)
     finally:
@@ -55,10 +70,7 @@ def test_answers_arrive_and_are_cached(sim: SimServer, tmp_path: Path) -> None:
 def test_stop_ends_the_child_and_waiters(sim: SimServer) -> None:
     """Stopped half-way, the child exits by itself (status 0: not killed by the fallback).
     (How fast stop() returns: tests/timing/test_timing_prefetch.py.)"""
-    slow = ClientSpec(
-        urls=(sim.url,), model="qnext-sim", retries=0, max_connections=2, gen={"max_tokens": 4}
-    )
-    pf = ProcessPrefetcher(jobs(200), slow, batch_size=2)
+    pf = ProcessPrefetcher(jobs(200, {"max_tokens": 4}), spec(sim, 2), batch_size=2)
     pf.start()
     deadline = time.monotonic() + 60
     while pf.progress().done == 0 and time.monotonic() < deadline:
@@ -68,7 +80,7 @@ def test_stop_ends_the_child_and_waiters(sim: SimServer) -> None:
     assert not pf._proc.is_alive()
     assert pf._proc.exitcode == 0
     with pytest.raises(PrefetchStopped):
-        pf.get(jobs(200)[199])
+        pf.get(jobs(200, {"max_tokens": 4})[199])
 
 
 def _all_bytes(folder: Path) -> bytes:

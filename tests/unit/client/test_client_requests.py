@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pytest_qnext.client import ClientConfigError, OpenAIClient, PreflightError
+from pytest_qnext.client.body import build_body
 
 KEY = "sk-test-Zq81-secret"
 URL = "http://replica-a:8000/v1"
@@ -201,12 +202,14 @@ async def test_completions_stream_with_token_ids() -> None:
     server = Recorder(lambda: streaming(body))
     async with client_for(server, api="completions") as client:
         rec = await client.complete([1, 2, 3], max_tokens=3, ignore_eos=True)
-        again = await client.request({"prompt": "x"})
+        built = build_body("completions", "qwen", prompt="x", gen_config={}, stream=True)
+        again = await client.send(built)
     assert rec.ok and rec.content == "4, obviously" and rec.chunk_texts == ["4", ", obviously"]
     assert rec.finish_reason == "length" and rec.usage == USAGE
     assert server.requests[0].url == URL + "/completions"
     assert server.body(0)["prompt"] == [1, 2, 3] and server.body(0)["ignore_eos"] is True
     assert again.ok and server.body(1)["prompt"] == "x" and server.body(1)["model"] == "qwen"
+    assert server.body(1) == built  # send() posts a built body as it is
 
 
 @settings(max_examples=40, deadline=None)
@@ -511,13 +514,14 @@ async def test_model_required_and_overridable() -> None:
             await client.chat([])
         rec = await client.chat([], model="other")
         client.model = "qwen"
-        await client.request({"messages": [], "stream_options": {"continuous_usage_stats": True}})
+        await client.chat([])
+        for owned in ({"stream_options": {"continuous_usage_stats": True}}, {"prompt": "x"}):
+            with pytest.raises(ClientConfigError, match=f"'{next(iter(owned))}' is set by"):
+                await client.chat([], **owned)
     assert rec.ok and server.body(0)["model"] == "other"
     assert server.body(1)["model"] == "qwen"
-    assert server.body(1)["stream_options"] == {
-        "continuous_usage_stats": True,
-        "include_usage": True,
-    }
+    assert server.body(1)["stream_options"] == {"include_usage": True}
+    assert len(server.requests) == 2  # refused bodies are never sent
 
 
 @pytest.mark.parametrize(

@@ -70,7 +70,7 @@ def test_perf_path_seed_shape_counts(seed_shape: Any) -> None:
     assert len(run.records) == 4
     for r in run.records:
         assert r.record.completion_tokens == 256
-        assert r.record.prompt_tokens == truth.count_chat(r.request.body["messages"])
+        assert r.record.prompt_tokens == truth.count_chat(r.request.messages)
     assert m["completion_mismatches"] == 0
     assert m["recount_mismatches"] == 0
 

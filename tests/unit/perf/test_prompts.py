@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from pytest_qnext.perf.options import PerfSettings
-from pytest_qnext.perf.prompts import PromptBuilder, PromptError, load_perf_tokenizer
+from pytest_qnext.perf.prompts import PerfRequest, PromptBuilder, PromptError, load_perf_tokenizer
+from pytest_qnext.perf.sender import StreamSender
 from pytest_qnext.tokenizer import SimpleTokenCounter
 
 
@@ -37,7 +38,7 @@ def test_random_chat_prompts_hit_the_target_with_the_template(qwen3: tuple[Any, 
     assert all(200 <= n <= 260 for n in lengths)  # type: ignore[operator]
     assert len(set(lengths)) > 1  # drawn, not fixed
     for r in requests:
-        assert _template_length(hf, r.body["messages"]) == r.expected_prompt_tokens
+        assert _template_length(hf, r.messages) == r.expected_prompt_tokens
 
 
 def test_content_with_edge_whitespace_is_fitted_against_the_full_template(
@@ -69,8 +70,8 @@ def test_template_kwargs_are_accounted_for(qwen3: tuple[Any, Any]) -> None:
     )
     requests = PromptBuilder(settings, "chat", counter, hf).build(4)
     for r in requests:
-        assert r.body["chat_template_kwargs"] == kwargs
-        assert _template_length(hf, r.body["messages"], **kwargs) == 128
+        assert r.gen_config["chat_template_kwargs"] == kwargs
+        assert _template_length(hf, r.messages, **kwargs) == 128
 
 
 def test_completions_send_exact_token_ids_without_special_tokens(qwen3: tuple[Any, Any]) -> None:
@@ -79,7 +80,7 @@ def test_completions_send_exact_token_ids_without_special_tokens(qwen3: tuple[An
     requests = PromptBuilder(settings, "completions", counter, hf).build(5)
     special = set(hf.all_special_ids)
     for r in requests:
-        ids = r.body["prompt"]
+        ids = r.prompt
         assert len(ids) == 300 == r.expected_prompt_tokens
         assert not special.intersection(ids)
         assert all(0 <= i < hf.vocab_size for i in ids)
@@ -90,7 +91,7 @@ def test_prefixes_are_unique_within_and_across_runs(qwen3: tuple[Any, Any]) -> N
     settings = PerfSettings(min_prompt_length=64, max_prompt_length=64, seed=0)
     first = PromptBuilder(settings, "completions", counter, hf).build(20)
     second = PromptBuilder(settings, "completions", counter, hf).build(20)  # same seed
-    heads = [tuple(r.body["prompt"][:8]) for r in first + second]
+    heads = [tuple(r.prompt[:8]) for r in first + second]
     assert len(set(heads)) == len(heads)  # no two requests share their first 8 tokens
 
 
@@ -103,12 +104,25 @@ def test_output_limits_and_extra_args_are_in_the_body() -> None:
         extra_args={"ignore_eos": True, "temperature": 0},
     )
     (r,) = PromptBuilder(settings, "chat", SimpleTokenCounter()).build(1)
-    assert r.body["max_tokens"] == r.body["min_tokens"] == 256
-    assert r.body["ignore_eos"] is True and r.body["temperature"] == 0
+    body = sent_body(r)
+    assert body["max_tokens"] == body["min_tokens"] == 256
+    assert body["ignore_eos"] is True and body["temperature"] == 0
+    assert body["messages"] == r.messages and body["model"] == "m"
+    assert body["stream"] is True and body["stream_options"] == {"include_usage": True}
     assert r.expected_completion_tokens == 256
     loose = PerfSettings(min_prompt_length=20, max_prompt_length=20, min_tokens=0, max_tokens=64)
     (r,) = PromptBuilder(loose, "chat", SimpleTokenCounter()).build(1)
-    assert "min_tokens" not in r.body and r.expected_completion_tokens is None
+    assert "min_tokens" not in sent_body(r) and r.expected_completion_tokens is None
+
+
+def sent_body(request: PerfRequest) -> dict[str, Any]:
+    """The body the perf sender sends for `request` (as the server decodes it)."""
+    sender = StreamSender(["http://127.0.0.1:9/v1"], model="m", api="chat")
+    payload = sender.payload(
+        messages=request.messages, prompt=request.prompt, gen_config=request.gen_config
+    )
+    body: dict[str, Any] = json.loads(payload)
+    return body
 
 
 def test_file_sources(tmp_path: Path, qwen3: tuple[Any, Any]) -> None:
@@ -117,24 +131,24 @@ def test_file_sources(tmp_path: Path, qwen3: tuple[Any, Any]) -> None:
     lines.write_text("What is 2+2?\n\nName a colour.\n", encoding="utf-8")
     settings = PerfSettings(dataset="line_by_line", dataset_path=lines)
     requests = PromptBuilder(settings, "chat", counter, hf).build(3)
-    texts = [r.body["messages"][0]["content"] for r in requests]
+    texts = [r.messages[0]["content"] for r in requests]
     assert texts[0].endswith("What is 2+2?") and texts[2].endswith("What is 2+2?")
     assert texts[0] != texts[2]  # unique prefix even when prompts repeat
     for r in requests:
-        assert _template_length(hf, r.body["messages"]) == r.expected_prompt_tokens
+        assert _template_length(hf, r.messages) == r.expected_prompt_tokens
 
     openqa = tmp_path / "openqa.jsonl"
     openqa.write_text(json.dumps({"question": "Why is the sky blue?"}) + "\n", encoding="utf-8")
     settings = PerfSettings(dataset="openqa", dataset_path=openqa)
     (r,) = PromptBuilder(settings, "completions", counter, hf).build(1)
-    assert r.body["prompt"].endswith("Why is the sky blue?")
+    assert r.prompt.endswith("Why is the sky blue?")
 
     custom = tmp_path / "custom.jsonl"
     messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]
     custom.write_text(json.dumps({"messages": messages}) + "\n", encoding="utf-8")
     settings = PerfSettings(dataset="custom", dataset_path=custom)
     (r,) = PromptBuilder(settings, "chat", counter, hf).build(1)
-    assert r.body["messages"] == messages
+    assert r.messages == messages
     assert r.expected_prompt_tokens == _template_length(hf, messages)
 
 

@@ -1,4 +1,8 @@
-"""Row builders for the report-layer tests: hand-made rows and rows from real graded data."""
+"""Row builders for the report-layer tests: hand-made rows and rows from real graded data.
+
+Rows are built as the JSON a capability item reports and rebuilt with `SampleRow.from_json`,
+as the controller does.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,9 @@ from typing import Any
 
 import pytest
 
-RowFactory = Callable[..., dict[str, Any]]
+from pytest_qnext.rows import DatasetMeta, SampleRow
+
+RowFactory = Callable[..., SampleRow]
 
 
 def _row(
@@ -22,7 +28,7 @@ def _row(
     metrics: dict[str, list[float]] | None = None,
     prediction: str = "",
     **extra: Any,
-) -> dict[str, Any]:
+) -> SampleRow:
     if metrics is None:
         metrics = {} if outcome == "skipped" else {"acc": [float(outcome == "pass"), 1.0]}
     row: dict[str, Any] = {
@@ -44,7 +50,7 @@ def _row(
         "skip_reason": "no replay row" if outcome == "skipped" else None,
     }
     row.update(extra)
-    return row
+    return SampleRow.from_json(row)
 
 
 @pytest.fixture(scope="session")
@@ -53,18 +59,20 @@ def make_row() -> RowFactory:
     return _row
 
 
-def meta(dataset: str, metrics: list[str], primary: str, **fp: Any) -> dict[str, Any]:
-    return {
-        "dataset": dataset,
-        "task_type": "exam",
-        "primary_metric": primary,
-        "metrics": metrics,
-        "fingerprint": {"content_sha256": "abc", "version": "1", **fp},
-    }
+def meta(dataset: str, metrics: list[str], primary: str, **fp: Any) -> DatasetMeta:
+    return DatasetMeta.from_json(
+        {
+            "dataset": dataset,
+            "task_type": "exam",
+            "primary_metric": primary,
+            "metrics": metrics,
+            "fingerprint": {"content_sha256": "abc", "version": "1", **fp},
+        }
+    )
 
 
 @pytest.fixture(scope="session")
-def make_meta() -> Callable[..., dict[str, Any]]:
+def make_meta() -> Callable[..., DatasetMeta]:
     return meta
 
 
@@ -77,9 +85,9 @@ def reference_figures(shared_data: Path) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def ifeval_gpt4_rows(shared_data: Path) -> list[dict[str, Any]]:
+def ifeval_gpt4_rows(shared_data: Path) -> list[SampleRow]:
     """One row per official GPT-4 IFEval result, built from Google's strict/loose checker output:
-    metrics and inst_verdicts as the IFEval scorer's contract has them."""
+    metrics as the IFEval scorer's contract has them."""
     folder = shared_data / "responses" / "ifeval_gpt4"
     strict = (folder / "eval_results_strict.jsonl").read_text(encoding="utf-8").splitlines()
     loose = (folder / "eval_results_loose.jsonl").read_text(encoding="utf-8").splitlines()
@@ -90,7 +98,6 @@ def ifeval_gpt4_rows(shared_data: Path) -> list[dict[str, Any]]:
         ids = s["instruction_id_list"]
         s_ok, l_ok = s["follow_instruction_list"], lo["follow_instruction_list"]
         n = float(len(ids))
-        verdicts = [[iid, a, b] for iid, a, b in zip(ids, s_ok, l_ok, strict=True)]
         rows.append(
             _row(
                 "ifeval",
@@ -103,14 +110,13 @@ def ifeval_gpt4_rows(shared_data: Path) -> list[dict[str, Any]]:
                     "inst_level_loose": [float(sum(l_ok)), n],
                 },
                 prediction=s["response"],
-                inst_verdicts=verdicts,
             )
         )
     return rows
 
 
 @pytest.fixture(scope="session")
-def mmlu_pro_llama_rows(shared_data: Path) -> list[dict[str, Any]]:
+def mmlu_pro_llama_rows(shared_data: Path) -> list[SampleRow]:
     """MMLU-Pro rows from the graded Llama-3.1-8B outputs, subset = the question's category."""
     category = {}
     with (shared_data / "mmlu_pro" / "test.jsonl").open(encoding="utf-8") as fh:

@@ -7,7 +7,8 @@ import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +18,14 @@ from pytest_qnext.report import Aggregator, compare, write_report_dir
 from pytest_qnext.report import writers as writers_mod
 from pytest_qnext.report.html import PREDICTION_CHARS
 from pytest_qnext.report.writers import REPORT_FILES
+from pytest_qnext.rows import SampleRow, sort_key
 
 EVIL = '</script><script>alert("x")</script><img src=x onerror=alert(1)> & "q"'
 
 
 def _report(
     make_row: Callable[..., Any], make_meta: Any, gates: list[str] | None = None
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+) -> tuple[dict[str, Any], list[SampleRow]]:
     agg = Aggregator(n_resamples=50)
     agg.add_dataset_meta(make_meta("mcq", ["acc"], "acc"))
     agg.add_dataset_meta(make_meta("qa", ["acc"], "acc"))
@@ -55,6 +57,8 @@ def test_writes_all_files_with_perf_and_sorted_samples(
         ("qa", "x"),
     ]
     assert samples[-1]["prediction"] == EVIL  # the jsonl keeps the full prediction
+    # one SampleRow.to_json() per line: every field, and it reads back as the same row
+    assert [SampleRow.from_json(s) for s in samples] == sorted(rows, key=lambda r: sort_key(r.key))
     # deterministic: writing the same report again gives identical bytes
     again = write_report_dir(tmp_path / "r2", summary, list(reversed(rows)), perf=perf)
     for name in REPORT_FILES:
@@ -107,27 +111,36 @@ def test_html_has_table_and_escapes_model_output(
     assert "prompt" not in browser["x"]
 
 
-def test_html_ifeval_breakdown_and_comparison(
-    tmp_path: Path,
-    ifeval_gpt4_rows: list[dict[str, Any]],
+def _by_prediction(rows: Sequence[SampleRow]) -> dict[str, Any]:
+    """A test breakdown hook: one table row per prediction (text from the model) and a note."""
+    table = [{"prediction": r.prediction, "passed": int(r.outcome == "pass")} for r in rows]
+    return {"table": table, "note": {"rows": len(rows), "text": EVIL}}
+
+
+def test_html_breakdowns_and_comparison(
+    tmp_path: Path, make_row: Callable[..., Any], make_meta: Any
 ) -> None:
-    agg = Aggregator(n_resamples=50)
-    for row in ifeval_gpt4_rows:
-        agg.add_row(row)
+    agg = Aggregator(n_resamples=50, breakdown_for={"qa": _by_prediction}.get)
+    agg.add_row(make_row("qa", "x", "fail", prediction=EVIL))
+    agg.add_row(make_row("qa", "y", "pass", prediction="fine"))
     summary = agg.summary()
     write_report_dir(tmp_path / "base", summary, agg.rows)
     comparison = compare(summary, agg.rows, tmp_path / "base", max_drop=0.01)
     paths = write_report_dir(tmp_path / "cur", summary, agg.rows, comparison=comparison)
     html = paths["report.html"].read_text(encoding="utf-8")
-    assert "ifeval: instruction types" in html
-    assert "<td>punctuation</td>" in html and "<td>punctuation:no_comma</td>" in html
+    assert "<h2>qa: breakdown</h2>" in html and "<h3>table</h3>" in html
+    # a list of flat dicts is a table with the dicts' keys as columns, text escaped
+    assert "<th>prediction</th><th>passed</th>" in html
+    assert '<td>fine</td><td class="num">1</td>' in html
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;/script&gt;&lt;script&gt;alert" in html  # shown, as text, in the table and note
     assert "Baseline:" in html and "inconclusive" in html
     doc = json.loads(paths["summary.json"].read_text(encoding="utf-8"))
     assert doc["comparison"]["datasets"][0]["p_value"] == 1.0
-    assert doc["instructions"]["ifeval"]["by_family"]
+    assert doc["breakdowns"]["qa"] == _by_prediction(agg.rows)
     root = ET.parse(paths["junit.xml"]).getroot()
     names = [c.get("name") for c in root.iter("testcase")]
-    assert "ifeval.max_drop<=0.01" in names
+    assert "qa.max_drop<=0.01" in names
 
 
 @pytest.mark.parametrize("fail_at", [1, 3])
@@ -167,7 +180,8 @@ def test_unserialisable_row_fails_before_touching_disk(
     summary, rows = _report(make_row, make_meta)
     write_report_dir(tmp_path, summary, rows)
     before = (tmp_path / "samples.jsonl").read_bytes()
-    bad = [*rows, make_row("mcq", "z", "pass", usage={"tokens": {1, 2}})]
+    # built directly, not through from_json (which refuses a set): the writer must still fail
+    bad = [*rows, replace(make_row("mcq", "z", "pass"), usage={"tokens": {1, 2}})]
     with pytest.raises(TypeError):
         write_report_dir(tmp_path, summary, bad)
     assert (tmp_path / "samples.jsonl").read_bytes() == before

@@ -15,13 +15,9 @@ letters can give, and checks the figures on every other row exactly.
 
 from __future__ import annotations
 
-import json
 import string
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from pytest_qnext.evals.ifeval import instruction_verdicts, score
 from pytest_qnext.evals.ifeval.scorer import loose_variants
@@ -29,11 +25,6 @@ from pytest_qnext.sample import Sample
 
 # key -> why the official verdicts are not reproducible (see module docstring)
 RANDOM_LETTER_ROWS = {"1129"}
-
-
-def _jsonl(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
 
 
 def _figures(rows: Sequence[tuple[list[bool], list[bool]]]) -> dict[str, tuple[int, int]]:
@@ -50,28 +41,12 @@ def _fmt(fig: dict[str, tuple[int, int]]) -> str:
     return ", ".join(f"{k} {n}/{d} = {n / d:.4f}" for k, (n, d) in fig.items())
 
 
-@pytest.fixture(scope="module")
-def replay(
-    shared_data: Path, ifeval_samples: Sequence[Sample]
-) -> list[tuple[Sample, dict[str, Any], dict[str, Any]]]:
-    """(sample, official strict row, official loose row) per GPT-4 response; that the files
-    line up and give the published figures is checked in tests/unit/evals/test_shared_data.py."""
-    folder = shared_data / "responses" / "ifeval_gpt4"
-    strict = _jsonl(folder / "eval_results_strict.jsonl")
-    loose = _jsonl(folder / "eval_results_loose.jsonl")
-    by_prompt = {s.input: s for s in ifeval_samples}
-    return [
-        (by_prompt[s_row["prompt"]], s_row, l_row)
-        for s_row, l_row in zip(strict, loose, strict=True)
-    ]
-
-
 def test_per_instruction_verdicts_match_official(
-    replay: list[tuple[Sample, dict[str, Any], dict[str, Any]]],
+    gpt4_replay: list[tuple[Sample, dict[str, Any], dict[str, Any]]],
 ) -> None:
     differing = []
     ours_rows, official_rows = [], []
-    for sample, s_row, l_row in replay:
+    for sample, s_row, l_row in gpt4_replay:
         verdicts = instruction_verdicts(sample, s_row["response"])
         strict = [v[1] for v in verdicts]
         loose = [v[2] for v in verdicts]
@@ -79,13 +54,17 @@ def test_per_instruction_verdicts_match_official(
         official_rows.append((s_row["follow_instruction_list"], l_row["follow_instruction_list"]))
         if (strict, loose) != official_rows[-1]:
             differing.append(sample.id)
-    same = len(replay) - len(differing)
-    print(f"\nIFEval GPT-4 replay: {same}/{len(replay)} rows identical; differing: {differing}")
+    same = len(gpt4_replay) - len(differing)
+    print(
+        f"\nIFEval GPT-4 replay: {same}/{len(gpt4_replay)} rows identical; differing: {differing}"
+    )
     print(f"  ours     (all rows): {_fmt(_figures(ours_rows))}")
     print(f"  official (all rows): {_fmt(_figures(official_rows))}")
     assert set(differing) == RANDOM_LETTER_ROWS
 
-    keep = [i for i, (sample, _, _) in enumerate(replay) if sample.id not in RANDOM_LETTER_ROWS]
+    keep = [
+        i for i, (sample, _, _) in enumerate(gpt4_replay) if sample.id not in RANDOM_LETTER_ROWS
+    ]
     ours_kept = _figures([ours_rows[i] for i in keep])
     official_kept = _figures([official_rows[i] for i in keep])
     print(f"  without {sorted(RANDOM_LETTER_ROWS)}: ours == official: {_fmt(ours_kept)}")
@@ -93,10 +72,10 @@ def test_per_instruction_verdicts_match_official(
 
 
 def test_random_letter_row_is_explained(
-    replay: list[tuple[Sample, dict[str, Any], dict[str, Any]]],
+    gpt4_replay: list[tuple[Sample, dict[str, Any], dict[str, Any]]],
 ) -> None:
     """Row 1129: the official strict/loose verdicts are ones random letters produce."""
-    for sample, s_row, l_row in replay:
+    for sample, s_row, l_row in gpt4_replay:
         if sample.id not in RANDOM_LETTER_ROWS:
             continue
         ids = list(sample.metadata["instruction_id_list"])
@@ -122,10 +101,10 @@ def test_random_letter_row_is_explained(
 
 
 def test_scores_agree_with_verdicts(
-    replay: list[tuple[Sample, dict[str, Any], dict[str, Any]]],
+    gpt4_replay: list[tuple[Sample, dict[str, Any], dict[str, Any]]],
 ) -> None:
     """score() outcome and metrics are the prompt/instruction counts of the verdicts."""
-    for sample, s_row, _ in replay:
+    for sample, s_row, _ in gpt4_replay:
         verdicts = instruction_verdicts(sample, s_row["response"])
         result = score(sample, s_row["response"])
         failed = [iid for iid, strict, _ in verdicts if not strict]

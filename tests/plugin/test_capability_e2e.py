@@ -1,9 +1,11 @@
 """End to end: the capability suite run by pytest in a subprocess against the simulator.
 
-The questions are the first MMLU-Pro rows (real data) written as a general_mcq file. Every run
-uses the simulator's oracle policy, whose right/wrong choice per sample is a pure function of
-(seed, sample), so runs with faults, with -n 2 or resumed after SIGKILL must give the same
-table as the plain run.
+The questions are the MMLU-Pro demo rows bundled with the package (real rows,
+`--qnext-data-dir demo`), cycled to N_SAMPLES general_mcq rows with their own ids: nothing here
+needs ../shared/data. Every run uses the simulator's oracle policy, whose right/wrong choice
+per sample is a pure function of (seed, sample), so runs with faults, with -n 2 or resumed
+after SIGKILL must give the same summary as the plain run (`comparable_report`,
+tests/conftest.py: everything but times and paths).
 """
 
 from __future__ import annotations
@@ -16,12 +18,16 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pytest_qnext.evals.hub import DEMO_DATA_DIR
+
 N_SAMPLES = 60
+Comparable = Callable[[Path], dict[str, Any]]  # the comparable_report fixture (tests/conftest.py)
 TEST_FILE = """
 import pytest
 pytestmark = pytest.mark.capability
@@ -31,26 +37,32 @@ def test_sample(qnext_sample):
 """
 
 
+def sample_id(i: int) -> str:
+    return f"q{i:03d}"  # "-k q017" selects exactly one item
+
+
+def mcq_rows() -> list[dict[str, Any]]:
+    """N_SAMPLES general_mcq rows from the bundled MMLU-Pro demo rows; a row's variant number
+    keeps the prompts (the oracle's keys) distinct when the demo rows come round again."""
+    with (DEMO_DATA_DIR / "mmlu_pro" / "test.jsonl").open(encoding="utf-8") as fh:
+        demo = [json.loads(line) for line in fh if line.strip()]
+    return [
+        {
+            "id": sample_id(i),
+            "question": f"{demo[i % len(demo)]['question']} (variant {i // len(demo)})",
+            "choices": demo[i % len(demo)]["options"],
+            "answer": demo[i % len(demo)]["answer"],
+        }
+        for i in range(N_SAMPLES)
+    ]
+
+
 @pytest.fixture(scope="module")
-def project(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("capability")
     (root / "test_capability.py").write_text(TEST_FILE, encoding="utf-8")
-    rows = []
-    with (shared_data / "mmlu_pro" / "test.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            rec = json.loads(line)
-            rows.append(
-                {
-                    "id": str(rec["question_id"]),
-                    "question": rec["question"],
-                    "choices": rec["options"],
-                    "answer": rec["answer"],
-                }
-            )
-            if len(rows) == N_SAMPLES:
-                break
     with (root / "mcq.jsonl").open("w", encoding="utf-8") as fh:
-        fh.writelines(json.dumps(r) + "\n" for r in rows)
+        fh.writelines(json.dumps(r) + "\n" for r in mcq_rows())
     return root
 
 
@@ -130,31 +142,109 @@ def oracle_file(project: Path) -> Path:
     return path
 
 
-def test_xdist_gives_the_same_table(project: Path, plain: tuple[int, str, Path]) -> None:
+def test_xdist_gives_the_same_report(
+    project: Path, plain: tuple[int, str, Path], comparable_report: Comparable
+) -> None:
     from pytest_qnext.sim import parse_spec, run_in_process
 
     with run_in_process(parse_spec("policy=oracle,p=0.7"), oracle_file=oracle_file(project)) as sim:
-        _code, out, report = run(project, "xdist", "--qnext-url", sim.url, "-n", "2")
+        code, out, report = run(project, "xdist", "--qnext-url", sim.url, "-n", "2")
         counts = sim.stats()["completed_by_key"]
-    assert summary(report)["table"] == summary(plain[2])["table"], out
+    assert comparable_report(report) == comparable_report(plain[2]), out
+    assert code == plain[0]
     assert len(samples(report)) == N_SAMPLES
     # each worker asked only for its own block: every sample exactly once
     assert sorted(counts.values()) == [1] * N_SAMPLES
 
 
-def test_faults_do_not_change_scores(project: Path, plain: tuple[int, str, Path]) -> None:
-    _code, out, report = run(
-        project,
-        "faults",
+def replay_file(project: Path) -> tuple[Path, list[tuple[dict[str, Any], str]]]:
+    """Recorded answers for all but the first 5 samples, every third one wrong; returns the
+    file and the (row, recorded letter) pairs."""
+    rows = mcq_rows()
+    recorded = []
+    for i, row in enumerate(rows[5:], start=5):
+        letters = "ABCDEFGHIJ"[: len(row["choices"])]
+        wrong = letters[(letters.index(row["answer"]) + 1) % len(letters)]
+        recorded.append((row, row["answer"] if i % 3 else wrong))
+    path = project / "replay.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        for row, letter in recorded:
+            line = {
+                "dataset": "general_mcq",
+                "sample_id": row["id"],
+                "response": f"The answer is ({letter}).",
+                "finish_reason": "stop",
+            }
+            fh.write(json.dumps(line) + "\n")
+    return path, recorded
+
+
+# scenario name -> its arguments (given the project); each runs plain and with -n 2
+SCENARIOS: dict[str, Callable[[Path], list[str]]] = {
+    "faults": lambda _: [
         "--qnext-sim",
         "policy=oracle,p=0.7,fail_rate=0.05,drop_rate=0.02",
         "--qnext-retries",
         "8",
-    )
+    ],
+    "errors": lambda _: [
+        "--qnext-sim",
+        "policy=oracle,fail_rate=1",
+        "--qnext-retries",
+        "0",
+        "--qnext-cache",
+        "off",
+    ],
+    "replay": lambda project: ["--qnext-responses", str(replay_file(project)[0])],
+    "gates": lambda _: [
+        "--qnext-sim",
+        "--qnext-gate",
+        "general_mcq>=0.5",
+        "--qnext-gate",
+        "general_mcq>=0.99",
+        "--qnext-gate",
+        "error_rate<=0",
+    ],
+}
+Run = tuple[int, str, Path]
+
+
+@pytest.fixture(scope="module")
+def scenario(project: Path) -> Callable[..., Run]:
+    """`scenario(name, xdist=False)`: the run of a SCENARIOS entry, once per module."""
+    done: dict[tuple[str, bool], Run] = {}
+
+    def get(name: str, xdist: bool = False) -> Run:
+        if (name, xdist) not in done:
+            extra = ["-n", "2"] if xdist else []
+            label = f"{name}-xdist" if xdist else name
+            done[name, xdist] = run(project, label, *SCENARIOS[name](project), *extra)
+        return done[name, xdist]
+
+    return get
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_xdist_gives_the_same_report_in_every_scenario(
+    scenario: Callable[..., Run], comparable_report: Comparable, name: str
+) -> None:
+    """Summary (table, datasets, outcome rates, gates, warnings...) and rows, all but times
+    and paths, are the same whether one process or two workers ran the items."""
+    code, out, report = scenario(name)
+    xdist_code, xdist_out, xdist_report = scenario(name, xdist=True)
+    assert comparable_report(xdist_report) == comparable_report(report), xdist_out
+    assert xdist_code == code, (out, xdist_out)
+
+
+def test_faults_do_not_change_scores(
+    scenario: Callable[..., Run], plain: tuple[int, str, Path]
+) -> None:
+    _code, out, report = scenario("faults")
     rows = samples(report)
     assert len(rows) == N_SAMPLES
     assert {r["outcome"] for r in rows} <= {"pass", "fail"}, out
     assert summary(report)["table"] == summary(plain[2])["table"]
+    assert summary(report)["outcome_rates"] == summary(plain[2])["outcome_rates"]
     # the retries are reported, not hidden: per row, per dataset, under the table
     kinds = [kind for r in rows for kind in r["retried"]]
     assert kinds and set(kinds) <= {"http_5xx", "stream_dropped"}
@@ -185,17 +275,8 @@ def test_gates_decide_the_exit_status(project: Path, plain: tuple[int, str, Path
     assert "--qnext-gate" in out and "Traceback" not in out
 
 
-def test_request_errors_are_pytest_errors_and_counted(project: Path) -> None:
-    code, out, report = run(
-        project,
-        "errors",
-        "--qnext-sim",
-        "policy=oracle,fail_rate=1",
-        "--qnext-retries",
-        "0",
-        "--qnext-cache",
-        "off",
-    )
+def test_request_errors_are_pytest_errors_and_counted(scenario: Callable[..., Run]) -> None:
+    code, out, report = scenario("errors")
     rows = samples(report)
     assert [r["outcome"] for r in rows] == ["error"] * N_SAMPLES
     assert summary(report)["table"][0]["average_score"] == 0.0
@@ -205,12 +286,13 @@ def test_request_errors_are_pytest_errors_and_counted(project: Path) -> None:
 
 
 def test_k_selection_asks_only_selected_samples(project: Path) -> None:
-    _code, out, report = run(project, "select", "--qnext-sim", "-k", "70 or 71")
+    chosen = [sample_id(17), sample_id(42)]
+    _code, out, report = run(project, "select", "--qnext-sim", "-k", " or ".join(chosen))
     rows = samples(report)
-    assert sorted(r["sample_id"] for r in rows) == ["70", "71"], out
+    assert sorted(r["sample_id"] for r in rows) == chosen, out
     with sqlite3.connect(project / "cache-select" / "responses.sqlite3") as db:
         asked = sorted(r[0] for r in db.execute("SELECT sample_id FROM answers"))
-    assert asked == ["70", "71"]
+    assert asked == chosen
 
 
 def _answers(db_path: Path) -> list[str]:
@@ -272,7 +354,7 @@ def _stop_half_way(
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["sigkill", "ctrl-c"])
 def test_resume_after_a_stop(
-    project: Path, plain: tuple[int, str, Path], sig: signal.Signals
+    project: Path, plain: tuple[int, str, Path], comparable_report: Comparable, sig: signal.Signals
 ) -> None:
     """Killed or interrupted half-way, then run again: every committed answer is asked exactly
     once in all, and the table equals the plain run's. Ctrl-C leaves a report marked
@@ -302,7 +384,8 @@ def test_resume_after_a_stop(
     assert summary(report)["complete"] is True
     assert all(counts[f"general_mcq/{sid}"] == 1 for sid in committed), counts
     assert set(counts) == {f"general_mcq/{r['sample_id']}" for r in samples(report)}
-    assert summary(report)["table"] == summary(plain[2])["table"], out
+    resumed, first = comparable_report(report)["summary"], comparable_report(plain[2])["summary"]
+    assert resumed == first, out
     assert sum(1 for r in samples(report) if r["cached"]) >= len(committed)
 
 
@@ -317,37 +400,16 @@ def test_a_run_stopped_by_x_is_incomplete_and_fails_its_gates(project: Path) -> 
     assert "the run stopped early (stopping after 1 failures)" in out
 
 
-def test_replay_scores_recorded_answers(project: Path, shared_data: Path) -> None:
-    """Llama-3.1-8B's graded MMLU-Pro predictions, replayed; 5 samples have no row."""
-    graded = []
-    with (shared_data / "responses" / "mmlu_pro_llama31_8b.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            graded.append(json.loads(line))
-            if len(graded) == N_SAMPLES:
-                break
-    kept = graded[5:]
-    replay = project / "replay.jsonl"
-    with replay.open("w", encoding="utf-8") as fh:
-        for rec in kept:
-            fh.write(
-                json.dumps(
-                    {
-                        "dataset": "general_mcq",
-                        "sample_id": str(rec["question_id"]),
-                        "response": f"The answer is ({rec['pred']}).",
-                        "finish_reason": "stop",
-                    }
-                )
-                + "\n"
-            )
-    _code, out, report = run(project, "replay", "--qnext-responses", str(replay))
-    expected = sum(r["pred"] == r["answer"] for r in kept) / len(kept)
-    row = summary(report)["table"][0]
-    assert row["count"] == len(kept), out
-    assert row["average_score"] == pytest.approx(expected)
+def test_replay_scores_recorded_answers(project: Path, scenario: Callable[..., Run]) -> None:
+    """Recorded answers replayed: every third one wrong, 5 samples without a row."""
+    _code, out, report = scenario("replay")
+    _path, recorded = replay_file(project)
+    expected = sum(letter == row["answer"] for row, letter in recorded) / len(recorded)
+    table_row = summary(report)["table"][0]
+    assert table_row["count"] == len(recorded), out
+    assert table_row["average_score"] == pytest.approx(expected)
     skipped = [r for r in samples(report) if r["outcome"] == "skipped"]
-    missing = sorted(str(r["question_id"]) for r in graded[:5])
-    assert sorted(r["sample_id"] for r in skipped) == missing
+    assert sorted(r["sample_id"] for r in skipped) == [row["id"] for row in mcq_rows()[:5]]
     assert all("no response for" in r["skip_reason"] for r in skipped)
     assert "5 skipped" in out
 

@@ -94,7 +94,7 @@ def test_one_item_per_point_with_benchmark_json(sweep: pytest.Pytester) -> None:
         assert info["completed"] == info["number"]
         assert info["prompt_mismatches"] == 0 and info["completion_mismatches"] == 0
         assert info["output_tokens"] == 6 * info["number"]
-        assert info["ttft_p50"] >= 0.02  # the simulator's configured TTFT is a lower bound
+        assert info["ttft_p50"] > 0  # against the configured TTFT: tests/timing/
     report = sweep.path / "report"
     rows = [json.loads(line) for line in (report / "perf.jsonl").read_text().splitlines()]
     assert len(rows) == 6

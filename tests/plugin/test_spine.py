@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import sys
-import time
 
 import pytest
 
@@ -64,16 +63,13 @@ def test_no_target_is_one_line_naming_the_three_ways(project: pytest.Pytester) -
     assert result.ret == pytest.ExitCode.USAGE_ERROR
 
 
-def test_unreachable_server_ends_fast_with_one_line(project: pytest.Pytester) -> None:
+def test_unreachable_server_ends_with_one_line(project: pytest.Pytester) -> None:
+    """(That it ends within seconds: tests/timing/test_timing_plugin.py.)"""
     url = f"http://127.0.0.1:{_free_port()}/v1"
-    start = time.monotonic()
     result = project.runpytest_subprocess("-m", "capability", "--qnext-url", url)
-    elapsed = time.monotonic() - start
     line = _one_error_line(result)
     assert url in line and "connect" in line
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    print(f"unreachable server: exit {result.ret} after {elapsed:.1f}s: {line}")
-    assert elapsed < 15
 
 
 @pytest.mark.parametrize(
@@ -131,7 +127,7 @@ def test_refused_key_is_one_line(project: pytest.Pytester, monkeypatch: pytest.M
         monkeypatch.setenv("QNEXT_API_KEY", "wrong-key")
         result = project.runpytest_subprocess("-m", "capability", "--qnext-url", str(sim.url))
     line = _one_error_line(result)
-    assert "401" in line or "refused" in line.lower() or "key" in line.lower()
+    assert "401" in line and str(sim.url) in line
     assert "wrong-key" not in result.stdout.str() + result.stderr.str()
 
 

@@ -23,7 +23,7 @@ from pytest_qnext.evals import registry
 from pytest_qnext.evals.base import DatasetUnavailable, EvalSpec, LoadContext
 from pytest_qnext.options import parse_limit
 from pytest_qnext.rows import WITHHELD, SampleRow
-from pytest_qnext.sample import Sample
+from pytest_qnext.sample import Sample, Score
 from pytest_qnext.sim.oracle import oracle_rows
 
 
@@ -251,7 +251,15 @@ def test_scorer_details_reach_the_verdict_once(shared_data: Path) -> None:
     configure_nltk(str(shared_data / "nltk_data"))
     sample = SPEC.load(LoadContext(shared_data, {}))[0]
     text = "a short answer"
-    verdict = decide(SPEC, sample, Answer(content=text, finish_reason="stop"))
+    calls = []
+
+    def scored_once(s: Sample, t: str) -> Score:  # the real scorer, counted
+        calls.append(t)
+        return SPEC.score(s, t)
+
+    counted = replace(SPEC, score=scored_once)
+    verdict = decide(counted, sample, Answer(content=text, finish_reason="stop"))
+    assert calls == [text]
     expected = [list(v) for v in SPEC.score(sample, text).details["inst_verdicts"]]
     assert verdict.details == {"inst_verdicts": expected}
     assert [v[0] for v in expected] == list(sample.metadata["instruction_id_list"])

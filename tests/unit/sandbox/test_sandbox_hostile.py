@@ -260,10 +260,9 @@ def test_fork_bomb_is_capped_and_killed(watched: Watched) -> None:
 
 
 def test_busy_loop_is_killed_at_the_deadline(watched: Watched) -> None:
-    started = time.monotonic()
+    """(How soon after the deadline: tests/timing/test_timing_sandbox.py.)"""
     out = attack(BUSY_LOOP, timeout=1.0)
     assert out.timed_out and out.info.killed and out.leftovers == []
-    assert time.monotonic() - started < 60
 
 
 def test_ten_gib_allocation_fails(watched: Watched) -> None:

@@ -2,7 +2,8 @@
 
 Golden test: on the 400 graded Qwen2.5-Math samples in ../shared/data the scorer must give the
 same verdict as the Qwen2.5-Math grader on at least 97 % of them. (Always answering "correct"
-would agree on only 375/400 = 93.75 %, the grader's accuracy, so the bound has teeth.)
+would agree on only 375/400 = 93.75 %, the grader's accuracy, so the bound has teeth; that the
+file holds those 400 samples and 375 passes is checked in tests/unit/evals/test_shared_data.py.)
 """
 
 from __future__ import annotations
@@ -44,23 +45,14 @@ def _graded_samples(shared_data: Path) -> list[tuple[int, int, str, str, bool, s
         for line in fh:
             row = json.loads(line)
             responses, scores, preds = (_as_list(row[k]) for k in ("response", "score", "pred"))
-            assert len(responses) == len(scores) == len(preds) == 8
             for k, (text, verdict, pred) in enumerate(zip(responses, scores, preds, strict=True)):
                 rows.append((int(row["idx"]), k, str(row["gt"]), text, bool(verdict), str(pred)))
     return rows
 
 
-def _reference_figures(shared_data: Path) -> dict[str, Any]:
-    figures = json.loads((shared_data / "responses" / "reference_figures.json").read_text())
-    return dict(figures["math_cot"])
-
-
 def test_golden_agreement_with_qwen25_math_grader(shared_data: Path) -> None:
     samples = _graded_samples(shared_data)
-    figures = _reference_figures(shared_data)
-    assert len(samples) == figures["samples"]
-    assert sum(s[4] for s in samples) == figures["correct_samples"]
-    grader_acc = figures["correct_samples"] / figures["samples"]
+    grader_acc = sum(s[4] for s in samples) / len(samples)
     disagreements = []
     ours_pass = 0
     for idx, k, gt, text, verdict, pred in samples:
@@ -80,6 +72,8 @@ def test_golden_agreement_with_qwen25_math_grader(shared_data: Path) -> None:
             f"ours={ours!r} grader={'pass' if verdict else 'fail'} ours={outcome}"
         )
     assert agreement >= 0.97
+    # better than a constant verdict ("always pass" / "always fail"), whatever the grader's rate
+    assert agreement > max(grader_acc, 1 - grader_acc)
 
 
 def test_math500_reference_solutions_score_pass(shared_data: Path) -> None:
@@ -87,12 +81,11 @@ def test_math500_reference_solutions_score_pass(shared_data: Path) -> None:
     failures = []
     with (shared_data / "math_500" / "test.jsonl").open(encoding="utf-8") as fh:
         rows = [json.loads(line) for line in fh]
-    assert len(rows) == 500
     for row in rows:
         score = score_math(row["solution"], row["answer"])
         if score.outcome != "pass":
             failures.append((row["unique_id"], row["answer"], score.extracted))
-    print(f"\nMATH-500 solutions graded pass: {500 - len(failures)}/500")
+    print(f"\nMATH-500 solutions graded pass: {len(rows) - len(failures)}/{len(rows)}")
     assert failures == []
 
 

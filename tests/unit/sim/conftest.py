@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,8 +17,6 @@ from pytest_qnext.sim import SimConfig, SimServer, run_in_thread
 class StreamResult:
     status: int
     lines: list[str] = field(default_factory=list)  # the non-empty SSE lines, verbatim
-    times: list[float] = field(default_factory=list)  # perf_counter when each line arrived
-    sent: float = 0.0
     body: str = ""  # the body of a non-200 response
 
     @property
@@ -44,19 +41,17 @@ class StreamResult:
 
 
 def stream(url: str, body: dict[str, Any], path: str = "/chat/completions") -> StreamResult:
-    """POST with stream=True and collect every SSE line with its arrival time."""
+    """POST with stream=True and collect every SSE line."""
     payload = {"stream": True, **body}
-    with httpx.Client(timeout=60) as client:
-        sent = time.perf_counter()
-        with client.stream("POST", url + path, json=payload) as resp:
-            result = StreamResult(resp.status_code, sent=sent)
-            if resp.status_code != 200:
-                result.body = resp.read().decode()
-                return result
-            for line in resp.iter_lines():
-                if line:
-                    result.times.append(time.perf_counter())
-                    result.lines.append(line)
+    with (
+        httpx.Client(timeout=60) as client,
+        client.stream("POST", url + path, json=payload) as resp,
+    ):
+        result = StreamResult(resp.status_code)
+        if resp.status_code != 200:
+            result.body = resp.read().decode()
+            return result
+        result.lines.extend(line for line in resp.iter_lines() if line)
     return result
 
 

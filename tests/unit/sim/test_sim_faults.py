@@ -78,16 +78,13 @@ def test_malformed_inserts_one_invalid_chunk(
         plain.json()
 
 
-def test_stall_pauses_mid_stream(sim_factory: Callable[..., SimServer], sse: Any) -> None:
-    server = sim_factory(stall_rate=1.0, stall_s=0.4, itl=0.001)
-    result = sse(server.url, _body())
+def test_stall_is_slow_not_failed(sim_factory: Callable[..., SimServer], sse: Any) -> None:
+    """A stalled stream still completes with every token. (That it pauses in the middle:
+    tests/timing/test_timing_sim.py.)"""
+    server = sim_factory(stall_rate=1.0, stall_s=0.1, itl=0.001)
+    result = sse(server.url, {**_body(), "ignore_eos": True})
     assert result.done
-    gaps = [b - a for a, b in zip(result.times[1:-1], result.times[2:-1], strict=False)]
-    print(f"largest gap {max(gaps):.3f}s (stall_s=0.4)")
-    assert max(gaps) >= 0.35
-    # the pause is in the middle: tokens arrived before and after it
-    where = gaps.index(max(gaps))
-    assert 0 < where < len(gaps) - 1
+    assert len(result.texts()) == 40
     stats = server.stats()
     assert stats["faults"]["stall"] == 1
     assert stats["failed_injected"] == 0

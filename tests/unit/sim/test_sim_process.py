@@ -1,24 +1,20 @@
-"""The subprocess runner, the CLI, and stream timing against the configured latency model.
+"""The subprocess runner and the CLI.
 
-Timing bounds are loose (two shared cores); the measured errors are printed.
+(Stream timing against the configured latency model: tests/timing/test_timing_sim.py.)
 """
 
 from __future__ import annotations
 
-import asyncio
-import itertools
 import os
 import signal
-import statistics
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from pytest_qnext.sim import SimConfig, SimStartError, parse_spec, prompt_key, run_in_process
+from pytest_qnext.sim import SimConfig, SimStartError, prompt_key, run_in_process
 from pytest_qnext.sim.__main__ import main
 from pytest_qnext.sim.policy import write_oracle
 
@@ -94,66 +90,3 @@ def test_cli_sigterm_stops_cleanly() -> None:
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
-
-
-async def _timed_stream(client: httpx.AsyncClient, url: str, i: int, n: int) -> dict[str, Any]:
-    body = {
-        "messages": [{"role": "user", "content": f"timing probe {i}"}],
-        "max_tokens": n,
-        "ignore_eos": True,
-        "stream": True,
-        "stream_options": {"include_usage": True},
-    }
-    loop = asyncio.get_running_loop()
-    times: list[float] = []
-    sent = loop.time()
-    async with client.stream("POST", url + "/chat/completions", json=body) as resp:
-        async for line in resp.aiter_lines():
-            if '"content":"' in line and '"role"' not in line:
-                times.append(loop.time())
-    return {
-        "ttft": times[0] - sent,
-        "gaps": [b - a for a, b in itertools.pairwise(times)],
-        "chunks": len(times),
-    }
-
-
-def _measure(url: str, streams: int, n: int) -> list[dict[str, Any]]:
-    async def run() -> list[dict[str, Any]]:
-        limits = httpx.Limits(max_connections=streams + 4)
-        async with httpx.AsyncClient(timeout=60, limits=limits) as client:
-            return await asyncio.gather(*(_timed_stream(client, url, i, n) for i in range(streams)))
-
-    return asyncio.run(run())
-
-
-@pytest.mark.parametrize("streams", [1, 16])
-def test_stream_timing_matches_latency_model(streams: int) -> None:
-    ttft, itl, prefill, n = 0.05, 0.01, 0.0005, 40
-    config = parse_spec(f"ttft={ttft},itl={itl},prefill_per_token={prefill}")
-    with run_in_process(config) as sim:
-        _measure(sim.url, 1, 3)  # warm the connection path
-        sim.reset()
-        results = _measure(sim.url, streams, n)
-        stats = sim.stats()
-    prompt_tokens = stats["prompt_tokens"] // streams
-    expected_ttft = ttft + prefill * prompt_tokens
-    ttfts = [r["ttft"] for r in results]
-    gaps = [g for r in results for g in r["gaps"]]
-    mean_ttft, mean_gap = statistics.fmean(ttfts), statistics.fmean(gaps)
-    ttft_err = (mean_ttft - expected_ttft) * 1000
-    print(
-        f"\n{streams} streams: TTFT mean {mean_ttft * 1000:.1f} ms"
-        f" (model {expected_ttft * 1000:.1f}, error {ttft_err:+.1f} ms);"
-        f" ITL mean {mean_gap * 1000:.2f} ms (model {itl * 1000:.1f},"
-        f" error {(mean_gap - itl) * 1000:+.2f} ms); server first-token lag mean"
-        f" {stats['first_token_lag_mean_ms']:.1f} ms, write lag mean"
-        f" {stats['write_lag_mean_ms']:.2f} ms, max {stats['write_lag_max_ms']:.1f} ms"
-    )
-    assert all(r["chunks"] == n for r in results)
-    assert stats["completed"] == streams
-    # absolute deadlines: the stream's total duration does not drift with n
-    assert expected_ttft * 0.9 <= mean_ttft <= expected_ttft + 0.25
-    assert itl * 0.8 <= mean_gap <= itl * 3
-    total = statistics.fmean(r["ttft"] + sum(r["gaps"]) for r in results)
-    assert total <= expected_ttft + (n - 1) * itl + 0.3

@@ -103,7 +103,7 @@ def test_extraction_agrees_with_evalscope(shared_data: Path) -> None:
         compared += 1
         agreed += extract_letter(text, "ABCD") == theirs
     print(f"\ngpqa_diamond: {agreed}/{compared} extracted letters equal EvalScope's")
-    assert compared == 20 and agreed == compared
+    assert agreed == compared > 0  # each review has a prediction: test_shared_data.py
 
 
 def test_bad_password_is_one_clear_line(shared_data: Path) -> None:

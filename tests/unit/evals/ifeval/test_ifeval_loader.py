@@ -67,24 +67,14 @@ def test_missing_local_file_names_the_option(tmp_path: Path, nltk_data_path: Pat
     assert "\n" not in message
 
 
-def test_unreachable_hub_names_dataset_and_option(
-    monkeypatch: pytest.MonkeyPatch, nltk_data_path: Path
-) -> None:
-    import datasets
-    import huggingface_hub.constants
-
-    # the hub is unreachable here; offline mode makes `datasets` fail at once, not after retries
-    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+@pytest.mark.usefixtures("offline_empty_hub")
+def test_unreachable_hub_names_dataset_and_option(nltk_data_path: Path) -> None:
     ctx = LoadContext(data_dir=None, args={"nltk_data": str(nltk_data_path)})
-    try:
-        samples = load(ctx)
-    except DatasetUnavailable as exc:
-        message = str(exc)
-        assert "google/IFEval" in message and "--qnext-data-dir" in message
-        assert "\n" not in message
-    else:  # a machine with google/IFEval in its HF cache
-        assert len(samples) == 541
+    with pytest.raises(DatasetUnavailable) as info:
+        load(ctx)
+    message = str(info.value)
+    assert "google/IFEval" in message and "--qnext-data-dir" in message
+    assert "\n" not in message
 
 
 def _write(tmp_path: Path, rows: list[dict[str, object]]) -> Path:

@@ -64,7 +64,7 @@ def test_extraction_agrees_with_evalscope(shared_data: Path) -> None:
         agreed += score.extracted == theirs
         assert (score.outcome == "pass") == (score_info["value"]["acc"] == 1.0)
     print(f"\niquiz: {agreed}/{compared} extracted letters equal EvalScope's")
-    assert compared == 40 and agreed == compared
+    assert agreed == compared > 0  # each review has a prediction: test_shared_data.py
 
 
 def test_bad_args_are_one_line(shared_data: Path) -> None:

@@ -127,21 +127,10 @@ def test_hub_id_is_evalscopes(shared_data: Path) -> None:
     assert _meta(shared_data)["meta"]["dataset_id"] == HUB_ID == SPEC.hub_id
 
 
-def test_neither_local_nor_hub_names_dataset_hub_id_and_option(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import datasets
-    import huggingface_hub.constants
-
-    # offline mode makes `datasets` fail at once instead of retrying an unreachable hub
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
-    try:
-        samples = SPEC.load(LoadContext(data_dir=None, args={}))
-    except DatasetUnavailable as exc:
-        message = str(exc)
-        assert "math_500" in message and HUB_ID in message and "--qnext-data-dir" in message
-        assert "\n" not in message
-    else:  # a machine with the dataset in its HF cache
-        assert len(samples) == 500
+@pytest.mark.usefixtures("offline_empty_hub")
+def test_neither_local_nor_hub_names_dataset_hub_id_and_option() -> None:
+    with pytest.raises(DatasetUnavailable) as info:
+        SPEC.load(LoadContext(data_dir=None, args={}))
+    message = str(info.value)
+    assert "math_500" in message and HUB_ID in message and "--qnext-data-dir" in message
+    assert "\n" not in message

@@ -5,7 +5,8 @@ first `answer is \\(?([A-J])\\)?`, then `.*[aA]nswer:\\s*([A-J])`, then the last
 capital A-J anywhere in the text, and finally a "random" letter (re-seeded with 12345 before
 every draw, so it is always "G" on ten-option questions). We never guess, so on rows where
 the official runner fell back past its answer phrase we report "unparsed". The comparison is
-therefore split:
+therefore split (that the graded file is one row per question with the dataset's answer, and
+gives the README's 0.4419, is checked in tests/unit/evals/test_shared_data.py):
 
 * on rows where the official pred came from its answer phrase, our letter must equal it on
   >= 99 % of rows;
@@ -28,22 +29,15 @@ OFFICIAL_PHRASE = re.compile(r"answer is \(?([A-J])\)?")
 
 
 def test_replay_matches_official_extraction(shared_data: Path) -> None:
-    figures = json.loads((shared_data / "responses" / "reference_figures.json").read_text())
-    official = figures["mmlu_pro_llama31_8b"]
     samples = {s.id: s for s in SPEC.load(LoadContext(shared_data, {}))}
     lines = (shared_data / "responses" / "mmlu_pro_llama31_8b.jsonl").read_text().splitlines()
     rows = [json.loads(line) for line in lines]
-    assert len(rows) == official["rows"] == len(samples)
-
     official_correct = sum(r["pred"] == r["answer"] for r in rows)
-    assert official_correct == official["pred_eq_answer"]  # the file is what the README says
 
     categories: Counter[str] = Counter()
     ours_correct = phrase_rows = phrase_agree = fallback_correct = 0
     for row in rows:
-        sample = samples[str(row["question_id"])]
-        assert sample.target == row["answer"]
-        score = SPEC.score(sample, row["generated_text"])
+        score = SPEC.score(samples[str(row["question_id"])], row["generated_text"])
         ours_correct += score.outcome == "pass"
         by_phrase = OFFICIAL_PHRASE.search(row["generated_text"]) is not None
         if by_phrase:
@@ -75,7 +69,6 @@ def test_replay_matches_official_extraction(shared_data: Path) -> None:
     for name, count in categories.most_common():
         print(f"  {count:6d}  {name}")
 
-    assert round(official_acc, 4) == official["accuracy"]
     assert agreement_phrase >= 0.99
     assert abs(ours_acc - official_no_guess) <= 0.005
     # what separates us from the raw official figure is exactly its fallback guesses

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's test suite on a fresh machine, in one command:  bash scripts/test.sh
-#   1. creates .venv and installs pytest-qnext with its test extras (pip, Python >= 3.10)
+#   1. creates .venv and installs pytest-qnext with its test extras (pip, Python >= 3.10), and
+#      the system Chromium the browser tests drive (scripts/install_browser.sh, apt-get)
 #   2. ruff (lint and format) + mypy
 #   3. pytest: unit tests and the plugin's end-to-end pytester tests (plain and -n 2), then the
 #      timing tests (tests/timing: asserts on measured durations) alone, serially, never under -n
@@ -18,6 +19,7 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 .venv/bin/python -m pip install -q -U pip
 .venv/bin/python -m pip install -q -e ".[test]"
+bash scripts/install_browser.sh
 
 echo "== lint"
 .venv/bin/ruff check pytest_qnext tests benchmarks

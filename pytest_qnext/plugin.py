@@ -11,11 +11,8 @@ load generator are imported only when a qnext option or marker asks for them
 
 from __future__ import annotations
 
-import shutil
-import tempfile
+import sys
 from collections.abc import Generator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -23,14 +20,25 @@ import pytest
 from pytest_qnext.capability.errors import SampleError
 from pytest_qnext.options import add_options, any_given_explicitly
 from pytest_qnext.settings import Settings
+from pytest_qnext.state import (
+    CAPABILITY_KEY,
+    CAPABILITY_REPORT_KEY,
+    PERF_KEY,
+    STATE_KEY,
+    QnextState,
+    capability_active,
+    capability_report,
+    capability_session,
+    is_xdist_controller,
+    is_xdist_worker,
+    qnext_state,
+    run_folder,
+)
 
 if TYPE_CHECKING:
-    from pytest_qnext.capability.session import CapabilitySession, ItemResult
-    from pytest_qnext.evals.registry import Registry
+    from pytest_qnext.capability.session import ItemResult
     from pytest_qnext.perf.options import SweepPoint
-    from pytest_qnext.perf.session import PerfSession
-    from pytest_qnext.report.controller import CapabilityReport
-    from pytest_qnext.target import ResolvedTarget, TargetRunner
+    from pytest_qnext.target import ResolvedTarget
 
 __all__ = ["STATE_KEY", "QnextState"]
 
@@ -48,35 +56,6 @@ NO_TARGET = (
 )
 
 
-@dataclass
-class QnextState:
-    """Per-session state of the plugin."""
-
-    settings: Settings
-    runner: TargetRunner | None = None
-    target: ResolvedTarget | None = None
-    benchmarks: Registry | None = None
-    oracle_dir: Path | None = None  # the simulator's oracle answers (removed at unconfigure)
-
-
-STATE_KEY = pytest.StashKey[QnextState]()
-CAPABILITY_KEY: pytest.StashKey[CapabilitySession] = pytest.StashKey()
-CAPABILITY_REPORT_KEY: pytest.StashKey[CapabilityReport] = pytest.StashKey()
-PERF_KEY: pytest.StashKey[PerfSession] = pytest.StashKey()
-
-
-def _state(config: pytest.Config) -> QnextState:
-    return config.stash[STATE_KEY]
-
-
-def _is_xdist_worker(config: pytest.Config) -> bool:
-    return hasattr(config, "workerinput")
-
-
-def _is_xdist_controller(config: pytest.Config) -> bool:
-    return not _is_xdist_worker(config) and bool(getattr(config.option, "numprocesses", None))
-
-
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
 
@@ -85,58 +64,6 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     from pytest_qnext import hookspecs
 
     pluginmanager.add_hookspecs(hookspecs)
-
-
-def _capability_active(settings: Settings) -> bool:
-    """Whether this run asked for anything capability (datasets, replay, gates, baseline)."""
-    cap = settings.capability
-    return bool(cap.datasets or cap.responses or cap.gates or cap.baseline)
-
-
-def _benchmarks(config: pytest.Config) -> Registry:
-    """The session's benchmark registry: installed ones plus the pytest_qnext_benchmarks hook's
-    (asked once, when a capability run first needs it)."""
-    state = _state(config)
-    if state.benchmarks is None:
-        from pytest_qnext.evals.base import EvalSpec
-        from pytest_qnext.evals.registry import Registry, RegistryError
-
-        extra: list[EvalSpec] = []
-        for result in config.hook.pytest_qnext_benchmarks(config=config):
-            extra.extend(result if isinstance(result, list | tuple) else [result])
-        try:
-            state.benchmarks = Registry(extra=extra)
-        except RegistryError as exc:
-            raise pytest.UsageError(f"pytest-qnext: {exc}") from None
-    return state.benchmarks
-
-
-def _capability(config: pytest.Config) -> CapabilitySession:
-    """This process's capability session, created on first use."""
-    session = config.stash.get(CAPABILITY_KEY, None)
-    if session is None:
-        from pytest_qnext.capability.session import CapabilitySession
-
-        session = CapabilitySession(_state(config).settings, _benchmarks(config))
-        config.stash[CAPABILITY_KEY] = session
-    return session
-
-
-def _capability_report(config: pytest.Config) -> CapabilityReport:
-    """The controller's capability report, created on first use."""
-    report = config.stash.get(CAPABILITY_REPORT_KEY, None)
-    if report is None:
-        from pytest_qnext.report.aggregate import registry_breakdown
-        from pytest_qnext.report.controller import CapabilityReport
-
-        settings = _state(config).settings
-        report = CapabilityReport(
-            settings.capability,
-            settings.report_dir,
-            breakdown_for=lambda dataset: registry_breakdown(dataset, _benchmarks(config)),
-        )
-        config.stash[CAPABILITY_REPORT_KEY] = report
-    return report
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -149,7 +76,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     settings = Settings.from_config(config)
     state = config.stash[STATE_KEY] = QnextState(settings=settings)
-    if _is_xdist_worker(config):
+    if is_xdist_worker(config):
         data = config.workerinput.get("qnext_target")  # type: ignore[attr-defined]
         if data:
             from pytest_qnext.target import ResolvedTarget
@@ -159,8 +86,11 @@ def pytest_configure(config: pytest.Config) -> None:
     from pytest_qnext.perf.guard import refuse_xdist
 
     refuse_xdist(config)
-    if _capability_active(settings):
-        _capability_report(config)  # a bad gate is a usage error now, not after the run
+    if capability_active(settings) or settings.has_target or any_given_explicitly(config):
+        from pytest_qnext.lifecycle import check_before_run, on_sigterm
+
+        check_before_run(config)
+        on_sigterm(config)
     config.pluginmanager.register(_CapabilityController(config), "qnext-capability")
 
 
@@ -168,7 +98,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     """The qnext settings in effect, only in runs that use qnext (a guest stays quiet)."""
     from pytest_qnext.perf.guard import selects_perf
 
-    settings = _state(config).settings
+    settings = qnext_state(config).settings
     perf = selects_perf(config)
     if not (any_given_explicitly(config) or settings.has_target or perf):
         return []
@@ -179,52 +109,40 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Start the target we own and pre-flight it, before xdist starts its workers."""
     config = session.config
-    state = _state(config)
+    state = qnext_state(config)
     if state.settings.capability.datasets:
-        capability = _capability(config)
+        capability = capability_session(config)
         capability.entries()  # bad datasets: one line here, not at collection
-        asks = state.settings.has_target or _is_xdist_worker(config)
-        if asks and not config.option.collectonly and not _is_xdist_controller(config):
+        if capability.replaying and not is_xdist_worker(config):
+            from pytest_qnext.lifecycle import note_replay
+
+            note_replay(config, capability)
+        asks = state.settings.has_target or is_xdist_worker(config)
+        if asks and not config.option.collectonly and not is_xdist_controller(config):
             capability.warm_up()  # the prefetch child starts during collection
-    if _is_xdist_worker(config) or config.option.collectonly or not state.settings.has_target:
+    if is_xdist_worker(config) or config.option.collectonly or not state.settings.has_target:
         return
+    from pytest_qnext.lifecycle import oracle_file, perf_sim_extra, remove_oracle
     from pytest_qnext.target import TargetError, TargetRunner, preflight
 
     state.runner = TargetRunner(state.settings)
     try:
         urls = state.runner.start(
-            oracle_file=_oracle_file(config), sim_extra=_perf_sim_extra(state.settings)
+            oracle_file=oracle_file(config), sim_extra=perf_sim_extra(state.settings)
         )
         state.target = preflight(state.settings, urls)
     except TargetError as exc:
         state.runner.stop()
         raise pytest.UsageError(str(exc)) from None
-
-
-def _perf_sim_extra(settings: Settings) -> str:
-    """The simulator counts tokens with the perf tokenizer (a spec's own key wins)."""
-    tokenizer = settings.perf.tokenizer
-    return f'tokenizer="{tokenizer}"' if tokenizer else ""
-
-
-def _oracle_file(config: pytest.Config) -> Path | None:
-    """The simulator's oracle answers for the selected datasets (built from the settings)."""
-    state = _state(config)
-    capability = state.settings.capability
-    if state.settings.sim_spec is None or not capability.datasets or capability.responses:
-        return None
-    from pytest_qnext.sim.oracle import write_oracle_file
-
-    entries = _capability(config).entries()
-    folder = Path(tempfile.mkdtemp(prefix="qnext-oracle-"))
-    state.oracle_dir = folder
-    path = folder / "oracle.jsonl"
-    return path if write_oracle_file(capability, path, entries) else None
+    finally:
+        remove_oracle(state)  # the simulator has read it (or is gone): nothing left in /tmp
 
 
 def _contiguous_dist(config: pytest.Config) -> bool:
     """Whether xdist uses our contiguous scheduler (so workers know their items in advance)."""
-    return bool(_state(config).settings.capability.datasets and config.getvalue("dist") == "load")
+    return bool(
+        qnext_state(config).settings.capability.datasets and config.getvalue("dist") == "load"
+    )
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -240,14 +158,14 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
     """xdist controller -> worker: the resolved target travels as plain values."""
-    target = _state(node.config).target
+    target = qnext_state(node.config).target
     if target is not None:
         node.workerinput["qnext_target"] = target.to_json()
     node.workerinput["qnext_contiguous"] = _contiguous_dist(node.config)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    state = _state(session.config)
+    state = qnext_state(session.config)
     if session.config.option.collectonly:
         return
     if any(_is_placeholder(item) for item in session.items):
@@ -287,11 +205,11 @@ def _is_placeholder(item: pytest.Item) -> bool:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Every selected benchmark sample becomes one `test_sample[<dataset>/<id>]` item."""
     if FIXTURE in metafunc.fixturenames:
-        capability = _capability(metafunc.config)
+        capability = capability_session(metafunc.config)
         metafunc.parametrize(FIXTURE, capability.params(), indirect=True)
     if PERF_POINT_FIXTURE in metafunc.fixturenames:
         # the point ids are the values: plain strings, readable in --benchmark-json's params
-        ids = [p.id for p in _state(metafunc.config).settings.perf.points()]
+        ids = [p.id for p in qnext_state(metafunc.config).settings.perf.points()]
         metafunc.parametrize(PERF_POINT_FIXTURE, ids, ids=ids, indirect=True)
 
 
@@ -299,7 +217,7 @@ def _start_capability(session: pytest.Session) -> None:
     """Plan this process's capability items (its xdist share) and start prefetching."""
     config = session.config
     items = session.items
-    if _is_xdist_worker(config) and config.workerinput.get("qnext_contiguous"):  # type: ignore[attr-defined]
+    if is_xdist_worker(config) and config.workerinput.get("qnext_contiguous"):  # type: ignore[attr-defined]
         from pytest_qnext.capability.scheduler import block, worker_index
 
         info = config.workerinput  # type: ignore[attr-defined]
@@ -308,11 +226,11 @@ def _start_capability(session: pytest.Session) -> None:
     ids = [sample_id for item in items if (sample_id := _sample_id(item)) is not None]
     if not ids:
         return
-    capability = _capability(config)
-    capability.set_target(_state(config).target)
+    capability = capability_session(config)
+    capability.set_target(qnext_state(config).target)
     capability.plan(ids)
     reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None and not _is_xdist_worker(config):
+    if reporter is not None and not is_xdist_worker(config):
         capability.progress_sink = reporter.write_line
     capability.start()
 
@@ -322,7 +240,7 @@ def qnext_sample(request: pytest.FixtureRequest) -> ItemResult:
     """The judged answer of this item's benchmark sample; call `.check()` in the test."""
     from pytest_qnext.report.controller import META_PROPERTY, ROW_PROPERTY
 
-    result = _capability(request.config).run(request.param)
+    result = capability_session(request.config).run(request.param)
     if result.meta is not None:
         request.node.user_properties.append((META_PROPERTY, result.meta.to_json()))
     request.node.user_properties.append((ROW_PROPERTY, result.row.to_json()))
@@ -353,44 +271,90 @@ class _CapabilityController:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         known = self.config.stash.get(CAPABILITY_REPORT_KEY, None)
         if known is not None or report.user_properties:
-            _capability_report(self.config).add_report(report)
+            from pytest_qnext.report.listing import progress_line
+
+            capability = capability_report(self.config)
+            capability.add_report(report)
+            line = progress_line(report, self.config, capability)
+            reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+            if line and reporter is not None:
+                reporter.write_line(line)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """Write the report dir and let gates decide the exit status (report/controller.py)."""
+        """Write the run folder, point the latest links at it and let gates decide the exit
+        status (report/controller.py, report/session.py)."""
         capability = self.config.stash.get(CAPABILITY_KEY, None)
         if capability is not None:
             capability.stop()
+        state = qnext_state(self.config)
         perf = self.config.stash.get(PERF_KEY, None)
-        perf_rows = [point.to_json() for point in perf.points] if perf is not None else []
         report = self.config.stash.get(CAPABILITY_REPORT_KEY, None)
-        if report is None and perf_rows:
-            report = _capability_report(self.config)
-        if report is None:
+        if state.run is None or (report is None and perf is None):
             return
-        if report.has_rows or perf_rows:
-            report.finish(perf=perf_rows, stopped=_stopped_early(session))
-        if report.has_rows:
+        from pytest_qnext.report.session import finish_session
+
+        stopped = _stopped_early(session)
+        if stopped == "interrupted" and state.terminated:
+            stopped = "terminated by SIGTERM"
+        points = [point.to_json() for point in perf.points] if perf is not None else []
+        state.notes = finish_session(state.run, report, points, stopped=stopped)
+        if report is not None and (report.has_rows or report.gated):
             session.exitstatus = report.exit_status(session.exitstatus)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Count the selected capability items and decide the run kind from what is selected."""
         planned = sum(1 for item in session.items if _sample_id(item) is not None)
         if planned:
-            _capability_report(self.config).planned = planned
+            capability_report(self.config).planned = planned
+        perf = any(item.get_closest_marker("perf") for item in session.items)
+        if planned or perf:
+            from pytest_qnext.report.rundir import run_kind
 
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+            run_folder(self.config).kind = run_kind(bool(planned), perf)
+
+    def pytest_report_teststatus(
+        self, report: pytest.TestReport, config: pytest.Config
+    ) -> tuple[str, str, str] | None:
+        """Big capability runs print no progress letter per sample (report/listing.py)."""
+        capability = self.config.stash.get(CAPABILITY_REPORT_KEY, None)
+        if capability is None:
+            return None
+        from pytest_qnext.report.listing import quiet_status
+
+        return quiet_status(report, config, capability)
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_terminal_summary(self, terminalreporter: Any) -> Generator[None, None, None]:
+        """Wrong answers are not test bugs: by default they get no FAILURES block and at most a
+        few short summary lines (-v or --tb=long show them all); the qnext table, gates and
+        verdict come last, after pytest's short summary."""
         report = self.config.stash.get(CAPABILITY_REPORT_KEY, None)
-        lines = report.terminal_lines() if report is not None else []
-        if lines:
-            terminalreporter.write_sep("=", "qnext capability")
-            for line in lines:
-                terminalreporter.write_line(line)
+        notes = qnext_state(self.config).notes
+        if report is None and not notes:
+            return (yield)
+        from pytest_qnext.report.listing import Listing
+
+        listing = Listing(terminalreporter, self.config)
+        listing.hide()
+        try:
+            yield
+        finally:
+            listing.restore()
+            lines = listing.lines(report)
+            lines += report.terminal_lines() if report is not None else []
+            lines += notes
+            if lines:
+                title = "qnext capability" if report is not None else "qnext report"
+                terminalreporter.write_sep("=", title)
+                for line in lines:
+                    terminalreporter.write_line(line)
 
 
 @pytest.fixture
 def qnext_perf_point(request: pytest.FixtureRequest) -> SweepPoint:
     """This item's sweep point (parallel streams, measured requests), from its id."""
-    points = _state(request.config).settings.perf.points()
+    points = qnext_state(request.config).settings.perf.points()
     return next(p for p in points if p.id == request.param)
 
 
@@ -399,14 +363,15 @@ def qnext_perf(request: pytest.FixtureRequest, qnext_target: ResolvedTarget) -> 
     """`run(point, benchmark) -> PointResult` for perf sweep items (call `.check()` on it)."""
     from pytest_qnext.perf.guard import XDIST_REFUSAL
 
-    if _is_xdist_worker(request.config):
+    if is_xdist_worker(request.config):
         pytest.fail(XDIST_REFUSAL, pytrace=False)
-    state = _state(request.config)
+    state = qnext_state(request.config)
     perf = request.config.stash.get(PERF_KEY, None)
     if perf is None:
         from pytest_qnext.perf.session import PerfSession
 
         perf = PerfSession.create(state.settings, qnext_target)
+        perf.report_dir = run_folder(request.config).path()  # perf.jsonl, charts: this run's
         request.config.stash[PERF_KEY] = perf
     return perf.run_point
 
@@ -436,16 +401,22 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if capability is not None:
         capability.stop()
     state = config.stash.get(STATE_KEY, None)
-    if state is not None and state.oracle_dir is not None:
-        shutil.rmtree(state.oracle_dir, ignore_errors=True)
-    if state is not None and state.runner is not None:
+    if state is None or (state.runner is None and state.oracle_dir is None and not state.sigterm):
+        return
+    from pytest_qnext.lifecycle import remove_oracle, restore_sigterm
+
+    remove_oracle(state)
+    if state.runner is not None:
         state.runner.stop()
+        for note in state.runner.notes():
+            sys.stderr.write(f"{note}\n")
+    restore_sigterm(state)
 
 
 @pytest.fixture(scope="session")
 def qnext_target(request: pytest.FixtureRequest) -> ResolvedTarget:
     """The server under test (URLs and model), pre-flighted."""
-    target = _state(request.config).target
+    target = qnext_state(request.config).target
     if target is None:
         raise pytest.UsageError(NO_TARGET.format(what="qnext"))
     return target

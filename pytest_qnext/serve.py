@@ -2,7 +2,9 @@
 
 The command runs in its own process group with its output in a log file; stopping sends SIGTERM
 to the group, waits, then SIGKILL. A failed start raises ServeError whose message ends with the
-last lines of the log.
+last lines of the log. The log is kept only when something went wrong (a failed start, or a
+server that exited by itself before we stopped it: `note` then names the log); a server that
+ran and was stopped normally leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -55,9 +57,9 @@ class ManagedServer:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.process: subprocess.Popen[bytes] | None = None
-        fd, name = tempfile.mkstemp(prefix="qnext-serve-", suffix=".log")
-        os.close(fd)
-        self.log_path = Path(name)
+        self.log_path: Path | None = None  # the server's output, from start() on
+        self.note: str | None = None  # set when the server exited by itself (log kept)
+        self._keep_log = False
 
     @property
     def health_url(self) -> str:
@@ -65,6 +67,8 @@ class ManagedServer:
         return root + "/health"
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
+        if self.log_path is None:
+            return ""
         try:
             text = self.log_path.read_text(errors="replace")
         except OSError:
@@ -73,6 +77,7 @@ class ManagedServer:
 
     def _fail(self, what: str) -> ServeError:
         tail = self.log_tail()
+        self._keep_log = True
         self.stop()
         shown = f"\n--- last lines of {self.log_path} ---\n{tail}" if tail else ""
         return ServeError(f"--qnext-serve: {what}{shown}")
@@ -84,7 +89,9 @@ class ManagedServer:
             raise ServeError(f"--qnext-serve: cannot parse the command ({exc})") from None
         if not args:
             raise ServeError("--qnext-serve: the command is empty")
-        with self.log_path.open("wb") as log:
+        fd, name = tempfile.mkstemp(prefix="qnext-serve-", suffix=".log")
+        self.log_path = log_path = Path(name)
+        with os.fdopen(fd, "wb") as log:
             try:
                 self.process = subprocess.Popen(
                     args,
@@ -94,6 +101,7 @@ class ManagedServer:
                     start_new_session=True,
                 )
             except OSError as exc:
+                log_path.unlink(missing_ok=True)
                 raise ServeError(
                     f"--qnext-serve: cannot start {args[0]!r} ({exc.strerror})"
                 ) from None
@@ -115,9 +123,22 @@ class ManagedServer:
         )
 
     def stop(self, grace: float = 15.0) -> None:
+        """Stop the server's process group; remove the log unless something went wrong."""
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
+        code = None if process is None else process.poll()
+        if process is not None and code is None:
+            self._terminate(process, grace)
+        elif code is not None and not self._keep_log:
+            self._keep_log = True
+            self.note = (
+                f"--qnext-serve: the server exited by itself (status {code}) before the end of "
+                f"the run; its log is kept at {self.log_path}"
+            )
+        if process is not None and self.log_path is not None and not self._keep_log:
+            self.log_path.unlink(missing_ok=True)
+
+    @staticmethod
+    def _terminate(process: subprocess.Popen[bytes], grace: float) -> None:
         for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
             try:
                 os.killpg(process.pid, sig)

@@ -48,10 +48,16 @@ class Settings:
     def from_config(cls, config: pytest.Config) -> Settings:
         sim_spec = value(config, "--qnext-sim")
         serve = value(config, "--qnext-serve")
+        urls = value(config, "--qnext-url")
         if sim_spec is not None and serve:
             raise pytest.UsageError("--qnext-sim and --qnext-serve: give one of them, not both")
+        if sim_spec is not None and urls:
+            raise pytest.UsageError(
+                f"--qnext-sim and --qnext-url ({', '.join(urls)}): the simulator is the server "
+                "under test, so the URL would be ignored; give one of them (QNEXT_URL counts too)"
+            )
         return cls(
-            urls=value(config, "--qnext-url"),
+            urls=urls,
             model=value(config, "--qnext-model") or None,
             api=value(config, "--qnext-api"),
             timeout=value(config, "--qnext-timeout"),

@@ -18,6 +18,7 @@ from pytest_qnext.settings import Settings
 
 __all__ = ["DEFAULT_SIM_SPEC", "ResolvedTarget", "TargetError", "TargetRunner", "preflight"]
 
+# the plugin's simulator: a SPEC given to --qnext-sim changes only the keys it names
 DEFAULT_SIM_SPEC = "ttft=0.05,itl=0.01,policy=oracle,p=0.7"
 PREFLIGHT_TIMEOUT = 10.0
 
@@ -48,6 +49,7 @@ class TargetRunner:
         self.settings = settings
         self._stack = contextlib.ExitStack()
         self.sim: Any = None  # the running simulator, when --qnext-sim
+        self.server: ManagedServer | None = None  # the managed server, when --qnext-serve
 
     def start(self, oracle_file: Path | None = None, sim_extra: str = "") -> tuple[str, ...]:
         """Start what we own and return the URLs to test."""
@@ -55,11 +57,9 @@ class TargetRunner:
         if settings.sim_spec is not None:
             from pytest_qnext.sim import parse_spec, run_in_process
 
-            spec = DEFAULT_SIM_SPEC if settings.sim_spec == "default" else settings.sim_spec
-            if sim_extra:
-                spec = f"{sim_extra},{spec}"
+            given = "" if settings.sim_spec == "default" else settings.sim_spec
             try:
-                config = parse_spec(spec)
+                config = parse_spec(f"{sim_extra},{given}", base=parse_spec(DEFAULT_SIM_SPEC))
                 self.sim = self._stack.enter_context(
                     run_in_process(config, oracle_file=oracle_file)
                 )
@@ -76,11 +76,17 @@ class TargetRunner:
             except ServeError as exc:
                 raise TargetError(str(exc)) from None
             self._stack.callback(server.stop)
+            self.server = server
             return (url,)
         return settings.urls
 
     def stop(self) -> None:
         self._stack.close()
+
+    def notes(self) -> list[str]:
+        """What the user should know after the run (e.g. where a crashed server's log is)."""
+        note = getattr(self.server, "note", None)
+        return [note] if note else []
 
 
 def preflight(settings: Settings, urls: tuple[str, ...]) -> ResolvedTarget:

@@ -6,6 +6,7 @@ the benchmark script, so they always agree on which samples a run holds.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import math
@@ -18,7 +19,7 @@ from pytest_qnext.evals.base import DatasetUnavailable, EvalSpec, LoadContext
 from pytest_qnext.evals.registry import Registry, RegistryError
 from pytest_qnext.sample import Sample
 
-__all__ = ["CollectError", "Entry", "apply_limit", "item_id", "load_entries"]
+__all__ = ["CollectError", "Entry", "apply_limit", "check_args", "item_id", "load_entries"]
 
 
 class CollectError(Exception):
@@ -71,6 +72,31 @@ def _load_spec(name: str, benchmarks: Registry) -> EvalSpec:
         raise CollectError(f"--qnext-datasets: {exc}") from None
 
 
+def check_args(name: str, spec: EvalSpec, args: dict[str, Any]) -> None:
+    """CollectError naming the valid keys when `args` has a key the benchmark does not read."""
+    unknown = spec.unknown_args(args)
+    if not unknown:
+        return
+    shown = []
+    for key in unknown:
+        close = difflib.get_close_matches(key, spec.valid_args, n=1)
+        shown.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    raise CollectError(
+        f"--qnext-dataset-args: {name} has no setting {', '.join(shown)}; valid keys for "
+        f"{name}: {', '.join(spec.valid_args)}"
+    )
+
+
+def _nothing_selected(name: str, args: dict[str, Any]) -> str:
+    """One line for a selected dataset that holds no samples (exit 4: never a silent pass)."""
+    given = f" (dataset args: {json.dumps(args, default=str)})" if args else ""
+    return (
+        f"{name}: no samples selected{given}: its data is empty, or a filter or date window "
+        "keeps none; a dataset with nothing to evaluate cannot be scored or gated: fix its "
+        "data or arguments, or drop it from --qnext-datasets"
+    )
+
+
 def load_entries(
     settings: CapabilitySettings, benchmarks: Registry | None = None
 ) -> tuple[list[Entry], dict[str, dict[str, Any]]]:
@@ -87,6 +113,7 @@ def load_entries(
     for name in settings.datasets:
         spec = _load_spec(name, registered)
         args = dict(settings.args_for(name))
+        check_args(name, spec, args)
         ctx = LoadContext(data_dir=settings.data_dir, args=args, seed=settings.seed)
         try:
             samples = list(spec.load(ctx))
@@ -103,6 +130,8 @@ def load_entries(
                 )
             samples = [s for s in samples if s.subset in subsets]
         samples = apply_limit(samples, settings.limit)
+        if not samples:  # subsets and limits keep at least one of a non-empty dataset
+            raise CollectError(_nothing_selected(name, args))
         seen: set[str] = set()
         for sample in samples:
             if sample.id in seen:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import pytest
 
-from pytest_qnext.options import CACHE_MODES, default, value
+from pytest_qnext.options import CACHE_MODES, default, given, value
 from pytest_qnext.options.values import usage_error
 
 __all__ = ["CACHE_MODES", "CapabilitySettings", "from_config"]
@@ -40,6 +40,7 @@ class CapabilitySettings:
     cache: Literal["on", "off", "refresh"] = default("--qnext-cache")
     cache_dir: Path = default("--qnext-cache-dir")
     gates: tuple[str, ...] = default("--qnext-gate")
+    allow_partial: bool = default("--qnext-allow-partial")
     baseline: Path | None = default("--qnext-baseline")
     max_drop: float | None = default("--qnext-max-drop")
     baseline_force: bool = default("--qnext-baseline-force")
@@ -81,6 +82,15 @@ def from_config(config: pytest.Config) -> CapabilitySettings:
                 f"{name!r} is not among --qnext-datasets ({', '.join(datasets)}); "
                 "add it there or drop its entry",
             )
+    baseline = value(config, "--qnext-baseline")
+    if baseline is None:
+        for flag in ("--qnext-max-drop", "--qnext-baseline-force"):
+            if given(config, flag) not in (None, False):
+                raise usage_error(
+                    flag,
+                    "needs --qnext-baseline (an earlier run to compare with); add it or "
+                    "drop this option",
+                )
     return CapabilitySettings(
         datasets=datasets,
         dataset_args=dataset_args,
@@ -95,7 +105,8 @@ def from_config(config: pytest.Config) -> CapabilitySettings:
         cache=value(config, "--qnext-cache"),
         cache_dir=value(config, "--qnext-cache-dir"),
         gates=value(config, "--qnext-gate"),
-        baseline=value(config, "--qnext-baseline"),
+        allow_partial=value(config, "--qnext-allow-partial"),
+        baseline=baseline,
         max_drop=value(config, "--qnext-max-drop"),
         baseline_force=value(config, "--qnext-baseline-force"),
         subsets=value(config, "--qnext-subsets"),

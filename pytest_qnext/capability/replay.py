@@ -3,17 +3,24 @@
 The file is JSONL, one row per answer: `{"dataset", "sample_id", "response"}` with optional
 `reasoning_content`, `finish_reason` and `repeat` (an int; a row without it answers every
 repeat of its sample). Samples without a row are skipped with that reason.
+
+Recorded text is untrusted: it is made valid at this boundary. JSON lets a file hold a lone
+surrogate (`"\\ud800"`), which no UTF-8 writer accepts; each one becomes U+FFFD here, so a
+bad row cannot destroy the report. `unmatched(selected)` lists the rows that answer no
+selected sample (another dataset, an unknown id), which the report shows.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 from pytest_qnext.capability.cache import Answer
 from pytest_qnext.jsonl import json_objects
 
-__all__ = ["Replay", "ReplayError"]
+__all__ = ["Replay", "ReplayError", "valid_text"]
 
 
 class ReplayError(Exception):
@@ -21,6 +28,12 @@ class ReplayError(Exception):
 
 
 _FIELDS = '{"dataset": ..., "sample_id": ..., "response": ...}'
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(text: str) -> str:
+    """`text` with each lone surrogate replaced by U+FFFD (valid UTF-8 from here on)."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def _str_field(row: dict[str, Any], name: str, where: str, *, optional: bool = False) -> str | None:
@@ -31,7 +44,7 @@ def _str_field(row: dict[str, Any], name: str, where: str, *, optional: bool = F
         return str(value)
     if not isinstance(value, str):
         raise ReplayError(f"{where}: field {name!r} must be a string; each row is {_FIELDS}")
-    return value
+    return valid_text(value)
 
 
 class Replay:
@@ -86,3 +99,12 @@ class Replay:
 
     def skip_reason(self, dataset: str, sample_id: str) -> str:
         return f"no response for {dataset}/{sample_id} in {self.path}"
+
+    def unmatched(self, selected: Collection[tuple[str, str]]) -> list[str]:
+        """`dataset/sample_id` (`#r<k>` for a repeat row) of every row whose sample is not
+        among `selected` (dataset, sample_id) pairs, in file order."""
+        return [
+            f"{dataset}/{sample_id}" + ("" if repeat is None else f"#r{repeat}")
+            for dataset, sample_id, repeat in self._rows
+            if (dataset, sample_id) not in selected
+        ]

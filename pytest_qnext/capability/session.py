@@ -182,11 +182,7 @@ class CapabilitySession:
     def start(self) -> None:
         """Open the replay file, or start prefetching this process's planned items."""
         if self.replaying:
-            assert self.capability.responses is not None
-            try:
-                self._replay = Replay(self.capability.responses)
-            except ReplayError as exc:
-                raise pytest.UsageError(str(exc)) from None
+            self.replay()
             return
         if not self._plan.jobs or self._target is None:
             return
@@ -202,6 +198,16 @@ class CapabilitySession:
         else:
             self._prefetcher = ProcessPrefetcher(self._plan.jobs, spec, **options)
         self._prefetcher.start()
+
+    def replay(self) -> Replay:
+        """The replay file, read once; `pytest.UsageError` (one line) when it is unusable."""
+        if self._replay is None:
+            assert self.capability.responses is not None, "not a replay run"
+            try:
+                self._replay = Replay(self.capability.responses)
+            except ReplayError as exc:
+                raise pytest.UsageError(str(exc)) from None
+        return self._replay
 
     def client_spec(self) -> ClientSpec:
         """How the prefetcher reaches the target (what it sends is in each job's body)."""

@@ -15,7 +15,17 @@ from typing import Any
 from pytest_qnext.rows import SampleRow
 from pytest_qnext.sample import Message, Sample, Score
 
-__all__ = ["Breakdown", "DatasetUnavailable", "EvalSpec", "LoadContext"]
+__all__ = ["COMMON_DATASET_ARGS", "Breakdown", "DatasetUnavailable", "EvalSpec", "LoadContext"]
+
+# --qnext-dataset-args keys every benchmark accepts (EvalScope's dataset_args shape); a
+# benchmark declares its own further keys in EvalSpec.dataset_args
+COMMON_DATASET_ARGS: tuple[str, ...] = (
+    "subset_list",
+    "few_shot_num",
+    "repeats",
+    "local_path",
+    "dataset_id",
+)
 
 # A benchmark's own summary of its scored rows (e.g. IFEval's per-instruction counts), stored
 # in summary.json under breakdowns.<dataset>; None when the rows hold nothing to break down.
@@ -71,3 +81,17 @@ class EvalSpec:
     # the benchmark's text must not appear in plain text (GPQA): its rows carry no messages and
     # a note instead of the prediction and reasoning, unless the run asks for the text
     protected: bool = False
+    # this benchmark's own --qnext-dataset-args keys beyond COMMON_DATASET_ARGS (e.g. mmlu_pro's
+    # "extraction"); any other key is a usage error at start-up naming the valid ones
+    dataset_args: tuple[str, ...] = ()
+
+    @property
+    def valid_args(self) -> tuple[str, ...]:
+        """Every --qnext-dataset-args key this benchmark reads."""
+        own = tuple(k for k in self.dataset_args if k not in COMMON_DATASET_ARGS)
+        return COMMON_DATASET_ARGS + own
+
+    def unknown_args(self, args: Mapping[str, Any]) -> list[str]:
+        """The keys of `args` this benchmark does not read, in the order given."""
+        valid = set(self.valid_args)
+        return [str(key) for key in args if key not in valid]

@@ -147,6 +147,7 @@ def mcq_spec(
     lang: Lang = "en",
     version: str = "1",
     for_repeat: Callable[[Sample, int], Sample] | None = None,
+    dataset_args: tuple[str, ...] = (),
 ) -> EvalSpec:
     """An EvalSpec with the shared letter scorer and oracle; task_type "exam", metric "acc"."""
 
@@ -166,4 +167,5 @@ def mcq_spec(
         oracle=oracle,
         hub_id=hub_id,
         description=description,
+        dataset_args=dataset_args,
     )

@@ -180,11 +180,20 @@ CAPABILITY: tuple[Option, ...] = (
         metavar="EXPR",
     ),
     Option(
+        "--qnext-allow-partial",
+        "Evaluate gates on datasets that were only partly scored (e.g. a replay file without "
+        "rows for some samples) instead of failing them.",
+        flag_value,
+        default=False,
+        action="store_true",
+    ),
+    Option(
         "--qnext-baseline",
-        "Report dir of an earlier run to compare with (paired on shared sample ids, exact "
-        "McNemar).",
+        "An earlier capability run to compare with (paired on shared sample ids, exact "
+        "McNemar): its run folder, a report root (its latest-capability run) or its "
+        "summary.json.",
         path,
-        metavar="DIR",
+        metavar="PATH",
     ),
     Option(
         "--qnext-max-drop",

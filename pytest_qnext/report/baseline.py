@@ -28,6 +28,7 @@ __all__ = [
     "BaselineError",
     "Comparison",
     "DatasetComparison",
+    "baseline_folder",
     "compare",
     "load_baseline",
 ]
@@ -87,23 +88,38 @@ class Comparison:
         }
 
 
+def baseline_folder(baseline: Path | str) -> Path:
+    """The run folder `baseline` names: a run folder, a report root (its latest-capability
+    run) or a summary.json file (report/rundir.py); BaselineError (one line) when none."""
+    from pytest_qnext.report.rundir import RunDirError, resolve_baseline
+
+    try:
+        return resolve_baseline(Path(baseline), "capability").parent
+    except RunDirError as exc:
+        raise BaselineError(str(exc).removeprefix("--qnext-baseline: ")) from None
+
+
 def load_baseline(baseline_dir: Path | str) -> tuple[dict[str, Any], list[SampleRow]]:
-    """(summary, rows) of a report directory; BaselineError with one line when unreadable."""
-    path = Path(baseline_dir)
+    """(summary, rows) of an earlier capability run (`baseline_folder` resolves the path);
+    BaselineError with one line when unreadable."""
+    path = baseline_folder(baseline_dir)
     summary_path = path / "summary.json"
     samples_path = path / "samples.jsonl"
     for required in (summary_path, samples_path):
         if not required.is_file():
             raise BaselineError(
-                f"baseline {path} has no {required.name}; point --qnext-baseline at a report "
-                "dir written by --qnext-report-dir"
+                f"baseline {path} has no {required.name}; point --qnext-baseline at the run "
+                "folder of an earlier capability run (or its report root)"
             )
     try:
         summary = json.loads(summary_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise BaselineError(f"baseline {summary_path} is not valid JSON ({exc})") from None
     if not isinstance(summary, dict) or "table" not in summary:
-        raise BaselineError(f"baseline {summary_path} has no 'table'; is it a qnext summary?")
+        raise BaselineError(
+            f"baseline {summary_path} has no 'table'; give a capability run's summary (a perf "
+            "run's goes to --qnext-perf-baseline)"
+        )
     rows: list[SampleRow] = []
     with samples_path.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
@@ -219,15 +235,17 @@ def compare(
     max_drop: float | None = None,
     force: bool = False,
     alpha: float = ALPHA,
+    loaded: tuple[Mapping[str, Any], Sequence[SampleRow]] | None = None,
 ) -> Comparison:
     """Compare the current run with the report in `baseline_dir` (see the module docstring).
+    `loaded`: its (summary, rows) when `load_baseline` read them already (before the run).
 
     Raises BaselineError when the baseline cannot be read; a fingerprint mismatch is not an
     exception but `Comparison.refused` (and failing max_drop gates, since nothing was checked).
     """
     if max_drop is not None and not 0.0 <= max_drop <= 1.0:
         raise BaselineError(f"max_drop must be a fraction in [0, 1], got {max_drop!r}")
-    base_summary, base_rows = load_baseline(baseline_dir)
+    base_summary, base_rows = loaded if loaded is not None else load_baseline(baseline_dir)
     current = {r.key: r for r in current_rows if r.outcome != "skipped"}
     baseline = {r.key: r for r in base_rows if r.outcome != "skipped"}
     cur_names = set(current_summary.get("datasets", {})) | {k[0] for k in current}

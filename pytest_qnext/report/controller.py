@@ -5,6 +5,10 @@ teardown report of each item (`report.user_properties`: ("qnext_sample", row) an
 dataset and process, ("qnext_dataset", meta), both as `to_json()` dicts), so every row is
 counted exactly once; here they become `SampleRow` / `DatasetMeta` again.
 
+Before the first request, `check_before_run` refuses (pytest.UsageError, one line) gates that
+could never be evaluated (an unselected dataset, an unknown metric) and a baseline that cannot
+be read. The report goes to this session's run folder (report/rundir.py).
+
 Exit status (documented for the README):
 
 - without gates or a baseline: pytest's usual status (0 all passed, 1 some item failed or
@@ -14,29 +18,43 @@ Exit status (documented for the README):
   no other (non-capability) test failed; otherwise 1. Interrupted runs (2), internal errors
   (3), usage errors (4) and "no tests collected" (5) keep pytest's codes.
 
-A run that stopped early (Ctrl-C, `-x`, `--maxfail`) still writes its report, marked
-`"complete": false` with a warning that names how many samples it scored: its scores cover only
-those. It never passes its gates.
+A gate that cannot be evaluated fails with the reason; it never passes or disappears: no
+capability sample ran, its dataset was only partly scored (replay rows missing; unless
+`--qnext-allow-partial`), or the run stopped early (Ctrl-C, SIGTERM, `-x`, `--maxfail`). Such a
+run still writes its report, marked `"complete": false` with a warning that names how many
+samples it scored: its scores cover only those.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import dataclasses
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_qnext.capability.options import CapabilitySettings
+from pytest_qnext.report.rundir import RunFolder, latest_link
 from pytest_qnext.rows import DatasetMeta, RowError, SampleRow
 
 if TYPE_CHECKING:
     from pytest_qnext.evals.base import Breakdown
 
-__all__ = ["META_PROPERTY", "ROW_PROPERTY", "CapabilityReport", "parse_gates"]
+__all__ = [
+    "MAX_UNMATCHED_SHOWN",
+    "META_PROPERTY",
+    "ROW_PROPERTY",
+    "WRONG",
+    "CapabilityReport",
+    "parse_gates",
+]
 
 ROW_PROPERTY = "qnext_sample"
 META_PROPERTY = "qnext_dataset"
+MAX_UNMATCHED_SHOWN = 20
+WRONG = ("fail", "unparsed", "truncated")  # the outcomes that fail an item (not errors)
 
 
 def parse_gates(texts: Sequence[str]) -> list[Any]:
@@ -52,21 +70,36 @@ def parse_gates(texts: Sequence[str]) -> list[Any]:
     return gates
 
 
+def _coverage(summary: dict[str, Any]) -> None:
+    """Add `coverage` ({"scored", "selected"}) to each dataset and to the run: a selected
+    sample is one that reported a row; a scored one did not end `skipped`."""
+    run = {"scored": 0, "selected": 0}
+    for info in summary["datasets"].values():
+        outcomes = info.get("outcomes", {})
+        selected = sum(outcomes.values())
+        scored = selected - outcomes.get("skipped", 0)
+        info["coverage"] = {"scored": scored, "selected": selected}
+        run["scored"] += scored
+        run["selected"] += selected
+    summary["coverage"] = run
+
+
 class CapabilityReport:
-    """Collects rows from reports, writes the report dir, decides the exit status."""
+    """Collects rows from reports, writes the run folder, decides the exit status."""
 
     def __init__(
         self,
         settings: CapabilitySettings,
-        report_dir: Path,
+        run: RunFolder | Path,
         breakdown_for: Callable[[str], Breakdown | None] | None = None,
     ) -> None:
-        """`breakdown_for(dataset)`: a dataset's breakdown hook (default: the installed
+        """`run`: the session's run folder (a Path is a report root: a run folder under it).
+        `breakdown_for(dataset)`: a dataset's breakdown hook (default: the installed
         benchmark's `EvalSpec.breakdown`; the plugin passes the session registry's)."""
         from pytest_qnext.report.aggregate import Aggregator, registry_breakdown
 
         self.settings = settings
-        self.report_dir = report_dir
+        self.run = run if isinstance(run, RunFolder) else RunFolder(Path(run))
         self.gates = parse_gates(settings.gates)
         self.aggregator = Aggregator(
             dataset_order=settings.datasets,
@@ -74,11 +107,16 @@ class CapabilityReport:
             breakdown_for=breakdown_for or registry_breakdown,
         )
         self.other_failures = 0
+        self.outcomes: Counter[str] = Counter()  # rows received so far, by outcome
         self.summary: dict[str, Any] | None = None
         self.comparison: Any = None
         self.problems: list[str] = []
         self.planned: int | None = None  # capability items selected (unknown to xdist's controller)
         self.stopped: str | None = None  # why the run stopped early, if it did
+        self.baseline: tuple[Path, dict[str, Any], list[SampleRow]] | None = None
+        self.replay: dict[str, Any] | None = None  # the replay file's rows vs the selection
+        self.written: Path | None = None  # the run folder, once the report is in it
+        self.status: int | pytest.ExitCode | None = None  # the exit status decided
 
     @property
     def gated(self) -> bool:
@@ -89,6 +127,39 @@ class CapabilityReport:
     @property
     def has_rows(self) -> bool:
         return len(self.aggregator) > 0
+
+    # -- before the run -----------------------------------------------------------------------
+
+    def check_before_run(
+        self, metrics: Mapping[str, Sequence[str] | None], *, read_baseline: bool = True
+    ) -> None:
+        """pytest.UsageError (one line) for a gate that names an unselected dataset or an
+        unknown metric (`metrics`: selected dataset -> declared metrics, None if undeclared),
+        and for a baseline that cannot be read; the baseline is kept for the comparison."""
+        from pytest_qnext.report.baseline import BaselineError, baseline_folder, load_baseline
+        from pytest_qnext.report.gates import check_gates
+
+        try:
+            check_gates(self.gates, metrics)
+        except ValueError as exc:
+            raise pytest.UsageError(f"--qnext-gate: {exc}") from None
+        if self.settings.baseline is not None and read_baseline:
+            try:
+                folder = baseline_folder(self.settings.baseline)
+                self.baseline = (folder, *load_baseline(folder))
+            except BaselineError as exc:
+                raise pytest.UsageError(f"--qnext-baseline: {exc}") from None
+
+    def note_replay(self, path: Path, rows: int, unmatched: Sequence[str]) -> None:
+        """The replay file's rows that answer no selected sample (shown in the report)."""
+        self.replay = {
+            "file": str(path),
+            "rows": rows,
+            "unmatched_count": len(unmatched),
+            "unmatched": list(unmatched[:MAX_UNMATCHED_SHOWN]),
+        }
+
+    # -- during the run -----------------------------------------------------------------------
 
     def add_report(self, report: pytest.TestReport) -> None:
         """Take the row of a finished item (teardown report) and note non-capability failures."""
@@ -103,73 +174,176 @@ class CapabilityReport:
                 if name == META_PROPERTY:
                     self.aggregator.add_dataset_meta(DatasetMeta.from_json(value))
                 elif name == ROW_PROPERTY:
-                    self.aggregator.add_row(SampleRow.from_json(value))
+                    row = SampleRow.from_json(value)
+                    self.aggregator.add_row(row)
+                    self.outcomes[row.outcome] += 1
             except RowError as exc:
                 self.problems.append(f"qnext: {report.nodeid}: {exc}")
 
-    def finish(
-        self, perf: Sequence[dict[str, Any]] | None = None, stopped: str | None = None
-    ) -> None:
-        """Build the summary, compare with the baseline, write the report dir (with the perf
-        sweep's points in summary.json's `perf` list when a sweep ran in the same session).
-        `stopped`: why the session stopped early (the summary says it is incomplete)."""
-        from pytest_qnext.report.writers import write_report_dir
+    # -- after the run ------------------------------------------------------------------------
 
-        summary = self.aggregator.summary(gates=self.gates)
+    def finish(
+        self,
+        perf: Sequence[dict[str, Any]] | None = None,
+        stopped: str | None = None,
+        perf_records: Sequence[Mapping[str, Any]] | None = None,
+    ) -> None:
+        """Build the summary, check the gates, compare with the baseline and write the run
+        folder (with the perf sweep's points in summary.json's `perf` list, and its records
+        in report.html, when a sweep ran in the same session). `stopped`: why the session
+        stopped early (the summary says it is incomplete and no gate passes)."""
+        from pytest_qnext.report.gates import evaluate_gates
+
+        summary = self.aggregator.summary()
         rows = self.aggregator.rows
         if stopped is not None and self.planned is not None and len(rows) >= self.planned:
             stopped = None  # e.g. -x, and the last item failed: every sample was scored
         self.stopped = stopped
         summary["complete"] = stopped is None
-        if stopped is not None:
+        _coverage(summary)
+        summary["gates"] = [
+            r.to_dict()
+            for r in evaluate_gates(
+                self.gates,
+                summary,
+                allow_partial=self.settings.allow_partial,
+                incomplete=stopped,
+            )
+        ]
+        summary["warnings"].extend(self._warnings(summary, len(rows)))
+        if self.replay is not None:
+            summary["replay"] = dict(self.replay)
+        self._compare(summary, rows)
+        self.summary = summary
+        self._write(summary, rows, perf, perf_records)
+
+    def _warnings(self, summary: Mapping[str, Any], scored_rows: int) -> list[str]:
+        out = []
+        if self.stopped is not None:
             of = f" of the {self.planned} selected" if self.planned is not None else ""
-            summary["warnings"].append(
-                f"the run stopped early ({stopped}): {len(rows)}{of} samples were scored and "
-                "the scores and gates cover only them; run the same command again to finish "
+            out.append(
+                f"the run stopped early ({self.stopped}): {scored_rows}{of} samples were scored "
+                "and the scores and gates cover only them; run the same command again to finish "
                 "(with the cache on, answers already received are not asked again)"
             )
-        if self.settings.baseline is not None:
-            from pytest_qnext.report.baseline import BaselineError, compare
-
-            try:
-                self.comparison = compare(
-                    summary,
-                    rows,
-                    self.settings.baseline,
-                    max_drop=self.settings.max_drop,
-                    force=self.settings.baseline_force,
+        for name, info in summary["datasets"].items():
+            cov = info["coverage"]
+            if cov["scored"] < cov["selected"]:
+                out.append(
+                    f"dataset {name}: {cov['scored']} of {cov['selected']} selected samples "
+                    f"were scored ({cov['selected'] - cov['scored']} skipped); its score covers "
+                    "only those"
                 )
-            except BaselineError as exc:
-                self.problems.append(f"--qnext-baseline: {exc}")
-        self.summary = summary
+        if self.replay is not None and self.replay["unmatched_count"]:
+            shown = ", ".join(self.replay["unmatched"])
+            more = self.replay["unmatched_count"] - len(self.replay["unmatched"])
+            out.append(
+                f"{self.replay['unmatched_count']} row(s) of the replay file "
+                f"{self.replay['file']} match no selected sample and were not used: {shown}"
+                + (f" (+{more} more)" if more > 0 else "")
+            )
+        return out
+
+    def _compare(self, summary: dict[str, Any], rows: Sequence[SampleRow]) -> None:
+        if self.settings.baseline is None:
+            return
+        from pytest_qnext.report.baseline import BaselineError, baseline_folder, compare
+        from pytest_qnext.report.gates import GateResult, not_a_verdict
+
         try:
+            folder = self.baseline[0] if self.baseline else baseline_folder(self.settings.baseline)
+            comparison = compare(
+                summary,
+                rows,
+                folder,
+                max_drop=self.settings.max_drop,
+                force=self.settings.baseline_force,
+                loaded=self.baseline[1:] if self.baseline else None,
+            )
+        except BaselineError as exc:
+            self.problems.append(f"--qnext-baseline: {exc}")
+            return
+        if self.stopped is not None:
+            stopped = self.stopped
+            gates: list[GateResult] = [not_a_verdict(g, stopped) for g in comparison.gates]
+            comparison = dataclasses.replace(comparison, gates=gates)
+        self.comparison = comparison
+
+    def _write(
+        self,
+        summary: Mapping[str, Any],
+        rows: Sequence[SampleRow],
+        perf: Sequence[dict[str, Any]] | None,
+        perf_records: Sequence[Mapping[str, Any]] | None,
+    ) -> None:
+        from pytest_qnext.report.writers import write_report_dir
+
+        try:
+            folder = self.run.path()
             write_report_dir(
-                self.report_dir, summary, rows, comparison=self.comparison, perf=perf or None
+                folder,
+                summary,
+                rows,
+                comparison=self.comparison,
+                perf=perf or None,
+                perf_records=perf_records,
             )
         except OSError as exc:
             self.problems.append(
-                f"--qnext-report-dir: cannot write {self.report_dir} ({exc.strerror or exc})"
+                f"--qnext-report-dir: cannot write the report under {self.run.root} "
+                f"({exc.strerror or exc})"
             )
+            return
+        self.written = folder
+
+    def finish_without_rows(self) -> None:
+        """No capability sample ran although gates were given: each gate fails with that
+        reason (nothing is written; a perf run in the session writes its own report)."""
+        from pytest_qnext.report.gates import GateResult
+
+        reason = (
+            "cannot check: no capability sample ran in this session (deselected by -m/-k, "
+            "or the run stopped before any)"
+        )
+        gates = [GateResult(g.text, False, None, g.limit, reason, g.dataset) for g in self.gates]
+        if self.settings.baseline is not None and self.settings.max_drop is not None:
+            name = f"max_drop<={self.settings.max_drop:g}"
+            gates.append(GateResult(name, False, None, self.settings.max_drop, reason))
+        self.summary = {"gates": [g.to_dict() for g in gates], "warnings": []}
 
     def exit_status(self, current: int | pytest.ExitCode) -> int | pytest.ExitCode:
         """The session's exit status under the rules in this module's docstring."""
+        self.status = self._exit_status(current)
+        return self.status
+
+    def _exit_status(self, current: int | pytest.ExitCode) -> int | pytest.ExitCode:
+        if not self.has_rows:
+            if self.gated and current == pytest.ExitCode.OK:
+                return pytest.ExitCode.TESTS_FAILED  # gates that could not be evaluated
+            return current
         if not self.gated or current not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
             if self.problems and current == pytest.ExitCode.OK:
                 return pytest.ExitCode.TESTS_FAILED
             return current
+        return pytest.ExitCode.OK if not self.failing_reasons() else pytest.ExitCode.TESTS_FAILED
+
+    def failing_reasons(self) -> list[str]:
+        """Why a gated run fails (empty when it passes)."""
         summary = self.summary or {}
-        gates_ok = all(g["passed"] for g in summary.get("gates", []))
+        failed = [g["name"] for g in summary.get("gates", []) if not g["passed"]]
         if self.comparison is not None:
-            gates_ok = gates_ok and all(g.passed for g in self.comparison.gates)
+            failed += [g.name for g in self.comparison.gates if not g.passed]
+        reasons = [f"gate {name} failed" for name in failed]
         errors = sum(1 for r in self.aggregator.rows if r.outcome == "error")
-        ok = (
-            gates_ok
-            and errors == 0
-            and self.other_failures == 0
-            and not self.problems
-            and self.stopped is None
-        )
-        return pytest.ExitCode.OK if ok else pytest.ExitCode.TESTS_FAILED
+        if errors:
+            reasons.append(f"{errors} sample(s) ended in error")
+        if self.other_failures:
+            reasons.append(f"{self.other_failures} other test(s) failed")
+        if self.problems:
+            reasons.append("the report has problems (above)")
+        if self.stopped is not None:
+            reasons.append(f"the run stopped early ({self.stopped})")
+        return reasons
 
     def terminal_lines(self) -> list[str]:
         from pytest_qnext.report.terminal import (
@@ -177,10 +351,13 @@ class CapabilityReport:
             comparison_lines,
             gate_lines,
             retry_lines,
+            verdict_lines,
         )
 
-        if self.summary is None or not self.has_rows:
+        if self.summary is None:
             return []
+        if not self.has_rows:
+            return gate_lines(self.summary.get("gates", [])) + self.problems
         lines = capability_table(self.summary, subsets=self.settings.subsets)
         lines += retry_lines(self.summary)
         lines += gate_lines(self.summary.get("gates", []))
@@ -188,5 +365,12 @@ class CapabilityReport:
             lines += comparison_lines(self.comparison)
         lines += [f"qnext warning: {w}" for w in self.summary.get("warnings", [])]
         lines += self.problems
-        lines.append(f"qnext: report written to {self.report_dir}")
+        if self.written is not None:
+            link = latest_link(self.run.root, "capability")
+            also = f" ({link} points at it)" if link.resolve() == self.written.resolve() else ""
+            lines.append(f"qnext: report written to {self.written}{also}")
+        wrong = sum(1 for r in self.aggregator.rows if r.outcome in WRONG)
+        lines += verdict_lines(
+            gated=self.gated, wrong=wrong, status=self.status, reasons=self.failing_reasons()
+        )
         return lines

@@ -8,19 +8,34 @@ Forms (limits are fractions in [0, 1]; operators >=, <=, >, <):
     DATASET.unparsed_rate<=0.05      an outcome rate of one dataset
     (rates: error_rate, truncated_rate, unparsed_rate)
 
-A gate on a dataset or metric that is not in the run fails with a reason; it never crashes.
+`check_gates` refuses, before the first request, a gate naming a dataset that is not selected
+or a metric the dataset does not have. After the run, a gate that cannot be evaluated fails with
+the reason (it never passes or disappears): its dataset has no scored samples, or only some of
+its selected samples were scored (replay rows missing; `allow_partial` gates on those scored),
+or the run stopped early (`incomplete`: whatever was measured is not a verdict).
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-__all__ = ["GATE_FORMS", "RATE_NAMES", "Gate", "GateResult", "evaluate_gates", "parse_gate"]
+__all__ = [
+    "ALLOW_PARTIAL",
+    "GATE_FORMS",
+    "RATE_NAMES",
+    "Gate",
+    "GateResult",
+    "check_gates",
+    "evaluate_gates",
+    "not_a_verdict",
+    "parse_gate",
+]
 
 # the outcome rates a gate can read (summary.json outcome_rates)
 RATE_NAMES: tuple[str, ...] = ("error_rate", "truncated_rate", "unparsed_rate")
@@ -29,6 +44,8 @@ GATE_FORMS = (
     "valid forms: DATASET>=0.75, DATASET.METRIC>=0.8, error_rate<=0, truncated_rate<=0.02, "
     "DATASET.unparsed_rate<=0.05 (operators >= <= > <, limit a fraction in [0, 1])"
 )
+
+ALLOW_PARTIAL = "--qnext-allow-partial"
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge,
@@ -99,11 +116,55 @@ def parse_gate(text: str) -> Gate:
     return Gate(text.strip(), name, None, op, limit)
 
 
+def _suggest(name: str, known: Sequence[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def check_gates(gates: Sequence[Gate], metrics: Mapping[str, Sequence[str] | None]) -> None:
+    """ValueError (one line) for a gate that could never be evaluated in this run: its dataset
+    is not among `metrics` (the selected datasets -> their declared metrics, None when not
+    declared) or its metric is neither a declared metric nor an outcome rate."""
+    for gate in gates:
+        if gate.dataset is None:
+            continue
+        selected = list(metrics)
+        base = gate.dataset.split("/", 1)[0]  # "name/level" gates are checked by their owner
+        if base not in metrics:
+            raise ValueError(
+                f"gate {gate.text!r} names dataset {gate.dataset!r}{_suggest(base, selected)}, "
+                f"which this run does not select (--qnext-datasets: "
+                f"{', '.join(selected) or 'none'}); fix the gate or add the dataset"
+            )
+        known = metrics[base]
+        if gate.metric is None or gate.is_rate or known is None or gate.dataset != base:
+            continue
+        if gate.metric not in known:
+            valid = [*known, *RATE_NAMES]
+            raise ValueError(
+                f"gate {gate.text!r}: {gate.dataset} has no metric {gate.metric!r}"
+                f"{_suggest(gate.metric, valid)}; valid: {', '.join(valid)}"
+            )
+
+
 def _fmt(value: float) -> str:
     return f"{value:.4f}"
 
 
-def _measure(gate: Gate, summary: Mapping[str, Any]) -> tuple[float | None, str | None]:
+def _partial(coverage: Mapping[str, Any] | None, what: str) -> str | None:
+    """Why a gate on `what` with this coverage ({"scored", "selected"}) is not checked."""
+    if not coverage or coverage.get("scored", 0) >= coverage.get("selected", 0):
+        return None
+    scored, selected = coverage["scored"], coverage["selected"]
+    return (
+        f"{what} covers only {scored} of its {selected} selected samples "
+        f"({selected - scored} skipped); pass {ALLOW_PARTIAL} to gate on the scored ones"
+    )
+
+
+def _measure(
+    gate: Gate, summary: Mapping[str, Any], allow_partial: bool = False
+) -> tuple[float | None, str | None]:
     """(measured value, reason it could not be measured)."""
     rates = summary.get("outcome_rates", {})
     datasets: Mapping[str, Any] = summary.get("datasets", {})
@@ -111,12 +172,19 @@ def _measure(gate: Gate, summary: Mapping[str, Any]) -> tuple[float | None, str 
         run = rates.get("run", {})
         if not run.get("count"):
             return None, "no scored samples in this run"
+        partial = None if allow_partial else _partial(summary.get("coverage"), "the run")
+        if partial:
+            return None, partial
         return float(run[gate.metric]), None
     if gate.dataset not in datasets:
         ran = ", ".join(datasets) or "none"
         return None, f"dataset {gate.dataset!r} did not run (datasets in this run: {ran})"
     if not datasets[gate.dataset].get("count"):
         return None, f"dataset {gate.dataset!r} has no scored samples (all skipped)"
+    coverage = datasets[gate.dataset].get("coverage")
+    partial = None if allow_partial else _partial(coverage, f"dataset {gate.dataset!r}")
+    if partial:
+        return None, partial
     if gate.is_rate:
         ds_rates = rates.get("datasets", {}).get(gate.dataset, {})
         if not ds_rates.get("count"):
@@ -137,20 +205,41 @@ def _measure(gate: Gate, summary: Mapping[str, Any]) -> tuple[float | None, str 
     return float(score), None
 
 
-def evaluate_gates(gates: Sequence[Gate], summary: Mapping[str, Any]) -> list[GateResult]:
-    """Check each gate against a summary (as built by Aggregator.summary)."""
+def not_a_verdict(result: GateResult, reason: str) -> GateResult:
+    """`result` failed because the run stopped early: what it measured covers only part."""
+    if result.message.startswith("cannot check:"):
+        return replace(result, passed=False)
+    return replace(
+        result,
+        passed=False,
+        message=f"cannot pass: the run stopped early ({reason}); {result.message} on the "
+        "samples scored so far",
+    )
+
+
+def evaluate_gates(
+    gates: Sequence[Gate],
+    summary: Mapping[str, Any],
+    *,
+    allow_partial: bool = False,
+    incomplete: str | None = None,
+) -> list[GateResult]:
+    """Check each gate against a summary (as built by Aggregator.summary, with the coverage
+    the controller adds). `incomplete`: why the run stopped early (every gate then fails)."""
     results = []
     for gate in gates:
-        measured, reason = _measure(gate, summary)
-        if measured is None:
-            results.append(
-                GateResult(
-                    gate.text, False, None, gate.limit, f"cannot check: {reason}", gate.dataset
-                )
-            )
-            continue
-        passed = _OPS[gate.op](measured, gate.limit)
-        verdict = "ok" if passed else "violated"
-        message = f"measured {_fmt(measured)}, required {gate.op} {gate.limit:g}: {verdict}"
-        results.append(GateResult(gate.text, passed, measured, gate.limit, message, gate.dataset))
+        result = _evaluate(gate, summary, allow_partial)
+        results.append(result if incomplete is None else not_a_verdict(result, incomplete))
     return results
+
+
+def _evaluate(gate: Gate, summary: Mapping[str, Any], allow_partial: bool) -> GateResult:
+    measured, reason = _measure(gate, summary, allow_partial)
+    if measured is None:
+        return GateResult(
+            gate.text, False, None, gate.limit, f"cannot check: {reason}", gate.dataset
+        )
+    passed = _OPS[gate.op](measured, gate.limit)
+    verdict = "ok" if passed else "violated"
+    message = f"measured {_fmt(measured)}, required {gate.op} {gate.limit:g}: {verdict}"
+    return GateResult(gate.text, passed, measured, gate.limit, message, gate.dataset)

@@ -13,7 +13,14 @@ from pytest_qnext.report.baseline import Comparison
 from pytest_qnext.report.gates import GateResult
 from pytest_qnext.sample import OUTCOMES
 
-__all__ = ["MAX_FLIPS_SHOWN", "capability_table", "comparison_lines", "gate_lines"]
+__all__ = [
+    "MAX_FLIPS_SHOWN",
+    "capability_table",
+    "comparison_lines",
+    "gate_lines",
+    "retry_lines",
+    "verdict_lines",
+]
 
 MAX_FLIPS_SHOWN = 20
 HEADERS = ("task_type", "metric", "dataset_name", "average_score", "count", "95% CI", "outcomes")
@@ -152,3 +159,19 @@ def comparison_lines(comparison: Comparison | Mapping[str, Any]) -> list[str]:
         if data.get(key):
             lines.append(f"  {label}: {', '.join(data[key])}")
     return lines + gate_lines(data.get("gates", []))
+
+
+def verdict_lines(
+    *, gated: bool, wrong: int, status: int | None, reasons: Sequence[str]
+) -> list[str]:
+    """With gates, one line saying what decided the exit status (wrong answers fail their
+    items, yet do not fail the run)."""
+    if not gated or status is None:
+        return []
+    items = f"{wrong} wrong answer(s) failed their items, but " if wrong else ""
+    if status == 0:
+        return [f"qnext: {items}the gates decide the exit status: every gate passed, exit 0"]
+    if status == 1:
+        why = "; ".join(reasons) or "see above"
+        return [f"qnext: {items}the gates decide the exit status: exit 1 ({why})"]
+    return []

@@ -1,6 +1,10 @@
-"""Report directory writers: summary.json, samples.jsonl, junit.xml, report.html.
+"""Run folder writers: summary.json, samples.jsonl, junit.xml, report.html.
 
-All four files are rendered in memory, written to temporary files in the report directory and
+A capability run (or a mixed one) writes all four into its run folder (report/rundir.py); a
+perf-only run writes only summary.json (its `perf` points, no `table`) and report.html, next to
+the perf.jsonl and charts the perf session writes: no empty capability files.
+
+All files are rendered in memory, written to temporary files in the report directory and
 only then moved into place with `os.replace`. An exception (or a crash) while rendering or
 writing leaves the previous report untouched, and every file on disk is always a whole file:
 a reader never sees a half-written one. summary.json is replaced last.
@@ -21,14 +25,19 @@ from pytest_qnext.report.html import render_html
 from pytest_qnext.rows import SampleRow, sort_key
 
 __all__ = [
+    "PERF_REPORT_FILES",
     "REPORT_FILES",
+    "build_perf_document",
     "build_summary_document",
     "junit_xml",
     "samples_jsonl",
+    "write_perf_report",
     "write_report_dir",
 ]
 
 REPORT_FILES = ("summary.json", "samples.jsonl", "junit.xml", "report.html")
+PERF_REPORT_FILES = ("summary.json", "report.html")
+PERF_SCHEMA = 2
 
 
 def _json(value: Any) -> str:
@@ -143,8 +152,10 @@ def write_report_dir(
     *,
     comparison: Comparison | None = None,
     perf: Sequence[Mapping[str, Any]] | None = None,
+    perf_records: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, Path]:
-    """Write the four report files atomically; returns {file name: path}.
+    """Write the four report files atomically; returns {file name: path}. `perf_records`:
+    the perf.jsonl rows of a sweep in the same session (report.html's scatter).
 
     Every document is rendered in memory before anything touches the disk; then each goes to
     a temp file and all are moved into place, so a failure never leaves a half-written report.
@@ -155,8 +166,42 @@ def write_report_dir(
     contents = {
         "samples.jsonl": samples_jsonl(rows),
         "junit.xml": junit_xml(doc),
-        "report.html": render_html(doc, rows),
+        "report.html": render_html(doc, rows, perf_records=perf_records),
         "summary.json": json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False) + "\n",
     }
     _write_all(target, contents)
     return {name: target / name for name in REPORT_FILES}
+
+
+def build_perf_document(
+    perf: Sequence[Mapping[str, Any]],
+    *,
+    complete: bool = True,
+    gates: Sequence[Mapping[str, Any]] = (),
+    warnings: Sequence[str] = (),
+) -> dict[str, Any]:
+    """summary.json of a perf-only run: its sweep points (no capability `table`), whether it
+    ran to the end, capability gates that could not be evaluated, warnings."""
+    return {
+        "schema": PERF_SCHEMA,
+        "kind": "perf",
+        "complete": complete,
+        "perf": [dict(p) for p in perf],
+        "gates": [dict(g) for g in gates],
+        "warnings": list(warnings),
+    }
+
+
+def write_perf_report(
+    folder: Path | str,
+    doc: Mapping[str, Any],
+    perf_records: Sequence[Mapping[str, Any]] | None = None,
+) -> dict[str, Path]:
+    """Write a perf-only run's summary.json and report.html atomically."""
+    target = Path(folder)
+    contents = {
+        "report.html": render_html(doc, [], perf_records=perf_records),
+        "summary.json": json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False) + "\n",
+    }
+    _write_all(target, contents)
+    return {name: target / name for name in PERF_REPORT_FILES}

@@ -24,7 +24,13 @@ from pytest_qnext.sim.policy import OracleError
 from pytest_qnext.sim.runner import API_KEY_ENV, PARENT_ENV
 from pytest_qnext.tokenizer import TokenizerError
 
-__all__ = ["build_parser", "main"]
+__all__ = ["ORACLE_WITHOUT_FILE", "build_parser", "main"]
+
+ORACLE_WITHOUT_FILE = (
+    "qnext-sim: warning: policy=oracle without --oracle FILE knows no prompt, so it echoes "
+    "every request; give --oracle (JSONL rows of key or prompt, sample, correct, wrong) or "
+    "--policy echo"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = from_mapping(explicit, base)  # explicit flags win over --spec
         if not config.api_key and os.environ.get(API_KEY_ENV):
             config = dataclasses.replace(config, api_key=os.environ[API_KEY_ENV])
+        if config.policy == "oracle" and not config.oracle:
+            print(ORACLE_WITHOUT_FILE, file=sys.stderr, flush=True)
         aioloop.run(_serve(config))
     except (ValueError, OracleError, TokenizerError) as exc:
         print(f"qnext-sim: error: {exc}", file=sys.stderr)

@@ -30,6 +30,7 @@ PINNED = {
     "pytest_qnext.perf.slo",
     "pytest_qnext.plugin",
     "pytest_qnext.settings",
+    "pytest_qnext.state",
 }
 HEAVY = (
     "aiohttp",

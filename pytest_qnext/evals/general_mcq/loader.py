@@ -43,8 +43,10 @@ def _files(dataset: str, ctx: LoadContext, example: str) -> list[tuple[str, Path
 
 
 def read_rows(dataset: str, ctx: LoadContext, example: str) -> Iterator[Row]:
-    """Every record of the dataset's file(s), validated as JSON objects."""
+    """Every record of the dataset's file(s), validated as JSON objects; a sample id seen twice
+    is an error naming both places."""
     files = _files(dataset, ctx, example)
+    first_seen: dict[str, str] = {}
     for subset, path in files:
         try:
             text = path.read_text(encoding="utf-8")
@@ -59,6 +61,12 @@ def read_rows(dataset: str, ctx: LoadContext, example: str) -> Iterator[Row]:
                     f"{dataset}: {where}: 'id' must be a non-empty string or int"
                 )
             sample_id = str(raw_id) if len(files) == 1 else f"{subset}/{raw_id}"
+            if sample_id in first_seen:
+                raise DatasetUnavailable(
+                    f"{dataset}: {where}: id {sample_id!r} occurs twice (first at "
+                    f"{first_seen[sample_id]}); ids must be unique"
+                )
+            first_seen[sample_id] = where
             yield subset, sample_id, record, where
 
 

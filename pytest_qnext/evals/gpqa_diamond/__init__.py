@@ -38,6 +38,7 @@ SPEC = replace(
         hub_id=HUB_ID,
         description="GPQA-Diamond: expert-written biology, chemistry and physics questions",
         for_repeat=for_repeat,
+        dataset_args=("zip_password",),
     ),
     protected=True,
 )

@@ -46,4 +46,5 @@ SPEC = EvalSpec(
     hub_id=HUB_ID,
     description="IFEval: verifiable instructions, Google reference checker (strict and loose)",
     breakdown=breakdown,
+    dataset_args=("nltk_data",),
 )

@@ -269,4 +269,5 @@ SPEC = EvalSpec(
     metrics=(METRIC,),
     hub_id=HUB_ID,
     description="LiveCodeBench code generation, programs run in the sandbox, pass@1",
+    dataset_args=("extra_params", "flavour", "review_timeout", "start_date", "end_date"),
 )

@@ -13,4 +13,5 @@ SPEC = mcq_spec(
     prompt=prompt,
     hub_id=HUB_ID,
     description="MMLU-Pro: 14-category knowledge and reasoning, up to 10 options",
+    dataset_args=("extraction",),
 )

@@ -20,4 +20,5 @@ SPEC = mcq_spec(
     prompt=prompt,
     hub_id=HUB_ID,
     description="MMLU-Redux 2.0: 57 MMLU subjects with error annotations",
+    dataset_args=("exclude_error_types",),
 )

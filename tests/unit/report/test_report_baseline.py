@@ -155,8 +155,11 @@ def test_datasets_only_on_one_side(
 
 
 def test_unreadable_baselines_raise_one_line(tmp_path: Path) -> None:
-    with pytest.raises(BaselineError, match=r"has no summary\.json"):
+    with pytest.raises(BaselineError, match=r"nowhere does not exist; give a run folder"):
         compare({}, [], tmp_path / "nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(BaselineError, match=r"holds no summary\.json and no latest-capability"):
+        compare({}, [], tmp_path / "empty")
     (tmp_path / "summary.json").write_text("{not json", encoding="utf-8")
     (tmp_path / "samples.jsonl").write_text("", encoding="utf-8")
     with pytest.raises(BaselineError, match="not valid JSON") as info:

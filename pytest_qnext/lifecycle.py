@@ -1,0 +1,124 @@
+"""What the plugin does around the items, apart from the hooks themselves: the checks that can
+be made before the first request, SIGTERM handling, the simulator's oracle file, the replay
+file's rows against the selection.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import tempfile
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from pytest_qnext.settings import Settings
+from pytest_qnext.state import (
+    QnextState,
+    capability_active,
+    capability_report,
+    capability_session,
+    get_benchmarks,
+    qnext_state,
+)
+
+if TYPE_CHECKING:
+    from pytest_qnext.capability.session import CapabilitySession
+
+__all__ = [
+    "check_before_run",
+    "note_replay",
+    "on_sigterm",
+    "oracle_file",
+    "perf_sim_extra",
+    "remove_oracle",
+    "restore_sigterm",
+]
+
+
+def check_before_run(config: pytest.Config) -> None:
+    """What can be known wrong before the first request, as one line each (exit 4): gates
+    naming an unselected dataset or unknown metric, an unreadable baseline, a report root
+    that cannot be written."""
+    from pytest_qnext.perf.guard import selects_perf
+
+    settings = qnext_state(config).settings
+    capability = capability_active(settings)
+    if capability:
+        from pytest_qnext.evals.registry import RegistryError
+
+        metrics: dict[str, tuple[str, ...] | None] = {}
+        for name in settings.capability.datasets:
+            try:
+                metrics[name] = get_benchmarks(config).get(name).metrics or None
+            except RegistryError as exc:
+                raise pytest.UsageError(f"--qnext-datasets: {exc}") from None
+        report = capability_report(config)
+        report.check_before_run(metrics, read_baseline=not config.option.collectonly)
+    if (capability or selects_perf(config)) and not config.option.collectonly:
+        from pytest_qnext.report.rundir import check_root
+
+        problem = check_root(settings.report_dir)
+        if problem:
+            raise pytest.UsageError(problem)
+
+
+def on_sigterm(config: pytest.Config) -> None:
+    """CI cancels with SIGTERM: treat it like Ctrl-C (a partial report marked incomplete,
+    temporary files removed); a second SIGTERM ends the process at once."""
+    state = qnext_state(config)
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        state.terminated = True
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        raise KeyboardInterrupt("SIGTERM")
+
+    state.sigterm = signal.signal(signal.SIGTERM, handler)
+
+
+def restore_sigterm(state: QnextState) -> None:
+    """Put back the SIGTERM handler `on_sigterm` replaced (at unconfigure)."""
+    if state.sigterm is not None and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, state.sigterm)
+        state.sigterm = None
+
+
+def remove_oracle(state: QnextState) -> None:
+    """Remove the oracle's temporary folder (once the simulator has read it, and at exit)."""
+    if state.oracle_dir is not None:
+        shutil.rmtree(state.oracle_dir, ignore_errors=True)
+        state.oracle_dir = None
+
+
+def note_replay(config: pytest.Config, capability: CapabilitySession) -> None:
+    """Read the replay file before the first item (a bad one is one line, exit 4) and tell the
+    report which of its rows answer no selected sample."""
+    replay = capability.replay()
+    selected = {(entry.dataset, entry.sample.id) for entry in capability.entries()}
+    report = capability_report(config)
+    report.note_replay(replay.path, len(replay), replay.unmatched(selected))
+
+
+def perf_sim_extra(settings: Settings) -> str:
+    """The simulator counts tokens with the perf tokenizer (a spec's own key wins)."""
+    tokenizer = settings.perf.tokenizer
+    return f'tokenizer="{tokenizer}"' if tokenizer else ""
+
+
+def oracle_file(config: pytest.Config) -> Path | None:
+    """The simulator's oracle answers for the selected datasets (built from the settings)."""
+    state = qnext_state(config)
+    capability = state.settings.capability
+    if state.settings.sim_spec is None or not capability.datasets or capability.responses:
+        return None
+    from pytest_qnext.sim.oracle import write_oracle_file
+
+    entries = capability_session(config).entries()
+    folder = Path(tempfile.mkdtemp(prefix="qnext-oracle-"))
+    state.oracle_dir = folder
+    path = folder / "oracle.jsonl"
+    return path if write_oracle_file(capability, path, entries) else None

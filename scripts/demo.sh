@@ -3,9 +3,10 @@
 # No GPU, no network beyond PyPI, no ../shared: the built-in simulated server (oracle policy:
 # answers right with probability 0.7) and the demo rows bundled with pytest-qnext.
 #   1. creates .venv and installs pytest-qnext
-#   2. capability: six benchmarks as pytest items, gated -> .qnext_report/capability/
-#   3. perf: a concurrency sweep (parallel 1 2 4 8), gated by SLOs -> .qnext_report/perf/
-# Open .qnext_report/capability/report.html to browse every sample.
+#   2. capability: six benchmarks as pytest items, gated -> .qnext_report/<run id>-capability/
+#   3. perf: a concurrency sweep (parallel 1 2 4 8), gated by SLOs -> .qnext_report/<run id>-perf/
+# Each run keeps its own folder; .qnext_report/latest-capability and latest-perf point at the
+# newest. Open .qnext_report/latest-capability/report.html to browse every sample.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PY=${PYTHON:-python3}
@@ -21,7 +22,7 @@ echo "== capability (simulated server, bundled demo data)"
   --qnext-sim "ttft=0.02,itl=0.002,policy=oracle,p=0.7" \
   --qnext-datasets mmlu_pro,mmlu_redux,ifeval,math_500,aime24,aime25 --qnext-data-dir demo \
   --qnext-cache off --qnext-gate "error_rate<=0" --qnext-gate "mmlu_pro>=0.3" \
-  --qnext-report-dir .qnext_report/capability --tb=no --no-header -rN "$@"
+  --qnext-report-dir .qnext_report --no-header "$@"
 
 echo "== perf (simulated server: TTFT 50 ms, ITL 10 ms)"
 .venv/bin/python -m pytest -p no:cacheprovider benchmarks/test_perf.py -m perf -q \
@@ -30,6 +31,6 @@ echo "== perf (simulated server: TTFT 50 ms, ITL 10 ms)"
   --qnext-min-prompt-length 256 --qnext-max-prompt-length 256 \
   --qnext-min-tokens 64 --qnext-max-tokens 64 --qnext-extra-args '{"ignore_eos": true}' \
   --qnext-slo "ttft_p99<=2.0" --qnext-slo "error_rate<=0" \
-  --qnext-report-dir .qnext_report/perf --benchmark-disable-gc --no-header "$@"
-echo "reports: .qnext_report/capability (report.html, summary.json, samples.jsonl, junit.xml)"
-echo "         .qnext_report/perf (summary.json, perf.jsonl, perf_*.png)"
+  --qnext-report-dir .qnext_report --benchmark-disable-gc --no-header "$@"
+echo "reports: .qnext_report/latest-capability (report.html, summary.json, samples.jsonl, junit.xml)"
+echo "         .qnext_report/latest-perf (summary.json, report.html, perf.jsonl, perf_*.png)"

@@ -1,7 +1,7 @@
 """How capability samples show in pytest's terminal output: quiet by default.
 
 A wrong answer is not a test bug, and a 12 000-sample run with thousands of them must not read
-like a log file. Unless the user asks for more (`-v`, or `--tb=long`):
+like a log file. Unless the user asks for more (`-v`, `--tb=long`, or `-rA`):
 
 - a failed or errored sample gets no FAILURES/ERRORS block; the qnext section lists the first
   `MAX_LISTED` as one short line each (`FAILED <nodeid> - <first line>`, like `-rf`) and one
@@ -40,8 +40,10 @@ _CATEGORIES = (("failed", "FAILED"), ("error", "ERROR"))
 
 
 def quiet(config: pytest.Config) -> bool:
-    """Whether samples are listed briefly (the default) rather than in full (-v, --tb=long)."""
-    return config.get_verbosity() <= 0 and config.option.tbstyle != "long"
+    """Whether samples are listed briefly (the default) rather than in full (-v, --tb=long;
+    `-rA` asks pytest's short summary for every item, so it gets them all too)."""
+    every = "A" in str(getattr(config.option, "reportchars", "") or "")
+    return config.get_verbosity() <= 0 and config.option.tbstyle != "long" and not every
 
 
 def is_sample(report: Any) -> bool:

@@ -1,6 +1,6 @@
 """Driving the viewer from scripts and tests: a viewer subprocess, the system Chromium.
 
-`report_run(report, *args)` runs pytest in a subprocess to write a report dir;
+`report_run(report, *args)` runs pytest in a subprocess and moves its run folder to `report`;
 `running_viewer(*roots)` starts `python -m pytest_qnext.view ROOT...` on an OS-chosen port and
 yields its URL; `find_chromium()` and `CHROMIUM_ARGS` are what Playwright needs to drive the
 system Chromium (scripts/install_browser.sh) without downloading a browser of its own.
@@ -96,8 +96,10 @@ def running_viewer(*roots: Path) -> Iterator[str]:
 def report_run(
     report: Path, *args: str, cwd: Path, timeout: float = 900
 ) -> subprocess.CompletedProcess[str]:
-    """`pytest -q ... --qnext-report-dir REPORT --qnext-cache off ARGS` in a subprocess (with
-    no PYTEST_* variables of a calling pytest): a real run that writes a report dir."""
+    """`pytest -q ... --qnext-report-dir ROOT --qnext-cache off ARGS` in a subprocess (with
+    no PYTEST_* variables of a calling pytest): a real run, whose run folder (the root's
+    `latest`) then becomes the report dir `report` (a temporary root beside it is removed)."""
+    root = report.with_name(f".{report.name}.root")
     cmd = [
         sys.executable,
         "-m",
@@ -108,10 +110,15 @@ def report_run(
         "--tb=no",
         "--no-header",
         "--qnext-report-dir",
-        str(report),
+        str(root),
         "--qnext-cache",
         "off",
         *args,
     ]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+    done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+    latest = root / "latest"
+    if latest.is_dir() and not report.exists():
+        latest.resolve().rename(report)
+    shutil.rmtree(root, ignore_errors=True)
+    return done

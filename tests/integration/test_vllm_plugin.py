@@ -41,6 +41,7 @@ def test_short_perf_sweep_against_vllm(
         timeout=600,
     )  # fmt: skip
     result.assert_outcomes(passed=2)
+    report = report / "latest"  # the newest run folder under the report root
     records = [json.loads(line) for line in (report / "perf.jsonl").read_text().splitlines()]
     measured = [r for r in records if not r.get("warmup")]
     assert len(measured) == 10
@@ -78,6 +79,7 @@ def test_capability_run_against_vllm(suite: pytest.Pytester, vllm_url: str) -> N
         timeout=600,
     )  # fmt: skip
     assert result.ret == 0, result.stdout.str()[-2000:]
+    report = report / "latest"  # the newest run folder under the report root
     summary = json.loads((report / "summary.json").read_text())
     (row,) = summary["table"]
     assert row["dataset_name"] == "general_mcq" and row["count"] == 6

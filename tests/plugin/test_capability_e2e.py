@@ -79,7 +79,8 @@ PYTEST = [
 
 
 def run(project: Path, name: str, *args: str, timeout: float = 240) -> tuple[int, str, Path]:
-    """pytest in a subprocess; returns (exit code, output, report dir)."""
+    """pytest in a subprocess; returns (exit code, output, its run folder: the report root's
+    `latest` link)."""
     report = project / f"report-{name}"
     cmd = [
         *PYTEST,
@@ -94,7 +95,7 @@ def run(project: Path, name: str, *args: str, timeout: float = 240) -> tuple[int
         *args,
     ]
     proc = subprocess.run(cmd, cwd=project, capture_output=True, text=True, timeout=timeout)
-    return proc.returncode, proc.stdout + proc.stderr, report
+    return proc.returncode, proc.stdout + proc.stderr, report / "latest"
 
 
 def summary(report: Path) -> dict[str, Any]:
@@ -366,7 +367,7 @@ def test_resume_after_a_stop(
     with run_in_process(spec, oracle_file=oracle_file(project)) as sim:
         args = ["--qnext-url", sim.url, "--qnext-batch-size", "4"]
         code, committed = _stop_half_way(project, name, args, sig)
-        stopped = project / f"report-{name}"
+        stopped = project / f"report-{name}" / "latest"
         if sig == signal.SIGINT:
             assert code == 2
             partial = summary(stopped)
@@ -468,6 +469,7 @@ def test_demo_run_has_breakdowns_and_full_rows(project: Path) -> None:
     proc = subprocess.run(cmd, cwd=project, capture_output=True, text=True, timeout=240)
     out = proc.stdout + proc.stderr
     assert "Traceback" not in out
+    report = report / "latest"
     doc = summary(report)
     assert doc["schema"] == 2 and "instructions" not in doc
     assert set(doc["breakdowns"]) == {"ifeval"}, out  # MMLU-Pro has no breakdown hook

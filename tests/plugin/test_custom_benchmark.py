@@ -57,8 +57,9 @@ def _run(project: pytest.Pytester, *args: str) -> pytest.RunResult:
     )
 
 
-def _summary(path: Path) -> dict[str, object]:
-    data = json.loads((path / "summary.json").read_text(encoding="utf-8"))
+def _summary(root: Path) -> dict[str, object]:
+    """The summary.json of the newest run under the report root `root`."""
+    data = json.loads((root / "latest" / "summary.json").read_text(encoding="utf-8"))
     assert isinstance(data, dict)
     return data
 

@@ -95,7 +95,7 @@ def test_one_item_per_point_with_benchmark_json(sweep: pytest.Pytester) -> None:
         assert info["prompt_mismatches"] == 0 and info["completion_mismatches"] == 0
         assert info["output_tokens"] == 6 * info["number"]
         assert info["ttft_p50"] > 0  # against the configured TTFT: tests/timing/
-    report = sweep.path / "report"
+    report = sweep.path / "report" / "latest"  # the run folder of the newest run
     rows = [json.loads(line) for line in (report / "perf.jsonl").read_text().splitlines()]
     assert len(rows) == 6
     assert {r["usage"]["prompt_tokens"] for r in rows} == {24}
@@ -241,7 +241,8 @@ def test_open_loop_records_intended_and_actual_send_times(sweep: pytest.Pytester
     )
     result.assert_outcomes(passed=1)
     rows = [
-        json.loads(line) for line in (sweep.path / "report" / "perf.jsonl").read_text().splitlines()
+        json.loads(line)
+        for line in (sweep.path / "report" / "latest" / "perf.jsonl").read_text().splitlines()
     ]
     measured = [r for r in rows if not r["warmup"]]
     assert len(measured) == 6 and sum(r["warmup"] for r in rows) == 2

@@ -1,0 +1,71 @@
+"""Big runs do not read like a log file: by default a wrong answer is at most one short line,
+the table, gates and verdict end the output; -v and --tb=long still show every block."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from hardening_project import Project, replay_rows, write_jsonl
+
+MAX_LINES = 200
+BIG = 12_000
+
+
+def test_a_12000_sample_replay_prints_at_most_200_lines(tmp_path: Path) -> None:
+    project = Project(tmp_path, samples=BIG)
+    replay = write_jsonl(tmp_path / "replay.jsonl", replay_rows(project.rows, wrong_every=2))
+    result = project.run(
+        "-m",
+        "capability",
+        *project.mcq_args(),
+        "--qnext-responses",
+        str(replay),
+        "--qnext-gate",
+        "general_mcq>=0.4",
+        timeout=1800,
+    )
+    lines = result.out.splitlines()
+    assert result.code == 0, result.out[-5000:]
+    assert len(lines) <= MAX_LINES, "\n".join(lines[:60])
+    # pytest's final counts stay; just above them: the table, the gate, the verdict
+    assert re.search(r"6000 failed, 6000 passed", lines[-1]), lines[-1]
+    end = "\n".join(lines[-8:])
+    assert re.search(r"exam\s+\|\s+acc\s+\|\s+general_mcq\s+\|\s+0\.5000 \|\s+12000", end), end
+    assert "gate PASS general_mcq>=0.4" in end
+    assert (
+        "qnext: 6000 wrong answer(s) failed their items, but the gates decide the exit status: "
+        "every gate passed, exit 0" in end
+    )
+    # 20 wrong answers as short lines and one line counting all of them; no FAILURES blocks
+    listed = [line for line in lines if line.startswith("FAILED test_capability.py::")]
+    assert len(listed) == 20 and all(" - general_mcq/q" in line for line in listed)
+    assert any(line.startswith("qnext: 6000 sample(s) failed (wrong answers)") for line in lines)
+    assert not any("= FAILURES =" in line for line in lines)
+    # no progress letter per sample, one progress line per tenth
+    assert sum(1 for line in lines if re.match(r"qnext: \d+ of 12000 samples done", line)) == 10
+
+
+def test_verbose_and_long_tracebacks_show_every_block(project: Project) -> None:
+    (project.root / "test_other.py").write_text(
+        "def test_other_bug():\n    assert 1 + 1 == 3\n", encoding="utf-8"
+    )
+    replay = write_jsonl(project.root / "replay.jsonl", replay_rows(project.rows, wrong_every=2))
+    args = [
+        "test_capability.py",
+        "test_other.py",
+        *project.mcq_args(),
+        "--qnext-responses",
+        str(replay),
+    ]
+    quiet = project.run(*args)
+    assert quiet.code == 1, quiet.out
+    # the real test bug keeps its block; the 7 wrong answers get one line each, no block
+    assert "_ test_other_bug _" in quiet.out and "assert 1 + 1 == 3" in quiet.out
+    assert "_ test_sample[" not in quiet.out and "  response: " not in quiet.out
+    assert quiet.out.count("FAILED test_capability.py::test_sample[general_mcq/") == 7
+    for flag in ("-v", "--tb=long"):
+        full = project.run(*args, flag)
+        assert full.code == 1, full.out
+        assert full.out.count("_ test_sample[general_mcq/") == 7, full.out
+        assert full.out.count("  response: Thinking it over.") == 7

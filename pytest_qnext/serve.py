@@ -28,9 +28,17 @@ class ServeError(Exception):
     """The managed server did not come up; the message says why and shows its log's tail."""
 
 
+def _split(command: str) -> list[str]:
+    try:
+        return shlex.split(command)
+    except ValueError as exc:
+        raise ServeError(f"--qnext-serve: cannot parse the command ({exc})") from None
+
+
 def url_from_command(command: str) -> str:
-    """The base URL a vLLM-style command will listen on (its --host/--port; vLLM's defaults)."""
-    args = shlex.split(command)
+    """The base URL a vLLM-style command will listen on (its --host/--port; vLLM's defaults);
+    ServeError (one line) when the command cannot be parsed."""
+    args = _split(command)
     host, port = "127.0.0.1", "8000"
     for i, arg in enumerate(args):
         for flag in ("--host", "--port"):
@@ -83,10 +91,7 @@ class ManagedServer:
         return ServeError(f"--qnext-serve: {what}{shown}")
 
     def start(self) -> None:
-        try:
-            args = shlex.split(self.command)
-        except ValueError as exc:
-            raise ServeError(f"--qnext-serve: cannot parse the command ({exc})") from None
+        args = _split(self.command)
         if not args:
             raise ServeError("--qnext-serve: the command is empty")
         fd, name = tempfile.mkstemp(prefix="qnext-serve-", suffix=".log")

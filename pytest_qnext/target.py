@@ -67,11 +67,11 @@ class TargetRunner:
                 raise TargetError(f"--qnext-sim: could not start the simulator ({exc})") from None
             return (str(self.sim.url),)
         if settings.serve:
-            url = settings.urls[0] if settings.urls else url_from_command(settings.serve)
-            server = ManagedServer(settings.serve, url, timeout=settings.serve_timeout)
             from pytest_qnext.serve import ServeError
 
             try:
+                url = settings.urls[0] if settings.urls else url_from_command(settings.serve)
+                server = ManagedServer(settings.serve, url, timeout=settings.serve_timeout)
                 server.start()
             except ServeError as exc:
                 raise TargetError(str(exc)) from None

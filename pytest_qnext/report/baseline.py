@@ -105,20 +105,21 @@ def load_baseline(baseline_dir: Path | str) -> tuple[dict[str, Any], list[Sample
     path = baseline_folder(baseline_dir)
     summary_path = path / "summary.json"
     samples_path = path / "samples.jsonl"
-    for required in (summary_path, samples_path):
-        if not required.is_file():
-            raise BaselineError(
-                f"baseline {path} has no {required.name}; point --qnext-baseline at the run "
-                "folder of an earlier capability run (or its report root)"
-            )
     try:
         summary = json.loads(summary_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
+        raise BaselineError(f"cannot read {summary_path} ({exc.strerror or exc})") from None
+    except ValueError as exc:
         raise BaselineError(f"baseline {summary_path} is not valid JSON ({exc})") from None
     if not isinstance(summary, dict) or "table" not in summary:
         raise BaselineError(
             f"baseline {summary_path} has no 'table'; give a capability run's summary (a perf "
             "run's goes to --qnext-perf-baseline)"
+        )
+    if not samples_path.is_file():
+        raise BaselineError(
+            f"baseline {path} has no {samples_path.name}; point --qnext-baseline at the run "
+            "folder of an earlier capability run (or its report root)"
         )
     rows: list[SampleRow] = []
     with samples_path.open(encoding="utf-8") as fh:

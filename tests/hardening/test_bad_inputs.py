@@ -270,9 +270,9 @@ TABLE: list[tuple[str, list[str], int, str]] = [
     ),
     (
         "replay-bad-json",
-        [*CAP, *GOOD, "--qnext-responses", "badjson.jsonl"],
+        [*CAP, *GOOD, "--qnext-responses", "badreplay.jsonl"],
         4,
-        "badjson.jsonl:2: not valid JSON",
+        "badreplay.jsonl:2: not valid JSON",
     ),
     (
         "replay-no-response",
@@ -316,6 +316,8 @@ def bad_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     write_jsonl(root / "dup.jsonl", [rows[0], rows[1], rows[1]])
     (root / "badjson.jsonl").write_text(json.dumps(rows[0]) + "\n{oops\n", encoding="utf-8")
     write_jsonl(root / "badanswer.jsonl", [{**rows[0], "answer": "Z"}])
+    good = json.dumps(replay_rows(rows[:1])[0])
+    (root / "badreplay.jsonl").write_text(good + "\n{oops\n", encoding="utf-8")
     write_jsonl(root / "noresponse.jsonl", [{"dataset": "general_mcq", "sample_id": "q00000"}])
     write_jsonl(root / "twice.jsonl", replay_rows([rows[0], rows[0]]))
     (root / "emptydir").mkdir()

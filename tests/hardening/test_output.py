@@ -62,10 +62,10 @@ def test_verbose_and_long_tracebacks_show_every_block(project: Project) -> None:
     assert quiet.code == 1, quiet.out
     # the real test bug keeps its block; the 7 wrong answers get one line each, no block
     assert "_ test_other_bug _" in quiet.out and "assert 1 + 1 == 3" in quiet.out
-    assert "_ test_sample[" not in quiet.out and "  response: " not in quiet.out
+    assert "_ test_sample[" not in quiet.out and "  response: 'Thinking" not in quiet.out
     assert quiet.out.count("FAILED test_capability.py::test_sample[general_mcq/") == 7
     for flag in ("-v", "--tb=long"):
         full = project.run(*args, flag)
         assert full.code == 1, full.out
         assert full.out.count("_ test_sample[general_mcq/") == 7, full.out
-        assert full.out.count("  response: Thinking it over.") == 7
+        assert full.out.count("  response: 'Thinking it over. ANSWER: ") == 7

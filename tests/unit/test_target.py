@@ -70,10 +70,13 @@ def test_managed_server_starts_answers_preflight_and_stops(
         urls = runner.start()  # the URL comes from the command's --port
         assert urls == (f"http://127.0.0.1:{closed_port}/v1",)
         assert preflight(settings, urls).model == "qnext-sim"
+        log = runner.server.log_path if runner.server else None
+        assert log is not None and log.is_file()
     finally:
         runner.stop()
     with pytest.raises(httpx.ConnectError):  # stopped: nothing listens there any more
         httpx.get(f"http://127.0.0.1:{closed_port}/health")
+    assert not log.exists() and runner.notes() == []  # a normal run leaves no log behind
 
 
 def test_managed_server_that_exits_early_shows_why_and_its_log(
@@ -96,6 +99,47 @@ def test_managed_server_that_exits_early_shows_why_and_its_log(
     first, *tail = str(info.value).splitlines()
     assert first == "--qnext-serve: the server exited with status 3 before it was healthy"
     assert "model weights missing" in tail  # the last lines of its log follow
+    log = Path(tail[0].split(" of ", 1)[1].removesuffix(" ---"))
+    assert log.name.startswith("qnext-serve-") and "model weights missing" in log.read_text()
+    log.unlink()  # kept for the user: the failure names it
+
+
+def test_a_server_that_dies_during_the_run_keeps_its_log(
+    pytester: pytest.Pytester, closed_port: int
+) -> None:
+    command = f"{PY} -m pytest_qnext.sim --port {closed_port} --ttft 0 --itl 0"
+    runner = TargetRunner(_settings(pytester, "--qnext-serve", command))
+    runner.start()
+    server = runner.server
+    assert server is not None and server.process is not None and server.log_path is not None
+    server.process.kill()
+    server.process.wait(10)
+    runner.stop()
+    (note,) = runner.notes()
+    assert note == (
+        f"--qnext-serve: the server exited by itself (status -9) before the end of the run; its "
+        f"log is kept at {server.log_path}"
+    )
+    assert server.log_path.is_file()
+    server.log_path.unlink()
+
+
+def test_an_unparsable_serve_command_is_one_line(pytester: pytest.Pytester) -> None:
+    settings = _settings(pytester, "--qnext-serve", "vllm serve 'unclosed")
+    with pytest.raises(TargetError, match=r"^--qnext-serve: cannot parse the command \(No "):
+        TargetRunner(settings).start()
+
+
+def test_a_sim_spec_changes_only_the_keys_it_names(pytester: pytest.Pytester) -> None:
+    """--qnext-sim "ttft=..,itl=.." keeps the plugin's default oracle policy (one default)."""
+    runner = TargetRunner(_settings(pytester, "--qnext-sim", "ttft=0,itl=0.001"))
+    try:
+        runner.start()
+        argv = " ".join(runner.sim.process.args)  # the simulator as it was started
+        assert "--policy oracle --p 0.7" in argv and "--itl 0.001" in argv
+        assert "--ttft" not in argv  # 0 is the simulator's own default: the spec's value won
+    finally:
+        runner.stop()
 
 
 def test_managed_server_never_healthy_is_stopped(

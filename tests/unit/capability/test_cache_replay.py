@@ -154,3 +154,34 @@ def test_duplicate_replay_rows_are_refused(tmp_path: Path) -> None:
 def test_missing_replay_file(tmp_path: Path) -> None:
     with pytest.raises(ReplayError, match="cannot read"):
         Replay(tmp_path / "nope.jsonl")
+
+
+def test_lone_surrogates_become_replacement_characters(tmp_path: Path) -> None:
+    """JSON lets a file escape a lone surrogate; no UTF-8 writer takes one, so replay makes
+    every recorded text valid at its boundary (and a pair written as escapes stays a pair)."""
+    path = tmp_path / "r.jsonl"
+    path.write_text(
+        '{"dataset": "d", "sample_id": "1", "response": "x \\ud800 ANSWER: I", '
+        '"reasoning_content": "\\udfff", "finish_reason": "stop"}\n'
+        '{"dataset": "d", "sample_id": "2", "response": "\\ud83d\\ude00"}\n',
+        encoding="utf-8",
+    )
+    replay = Replay(path)
+    first = replay.get("d", "1", 0)
+    assert first is not None and first.content == "x \ufffd ANSWER: I"
+    assert first.reasoning == "\ufffd"
+    first.content.encode("utf-8")  # would raise on a surrogate
+    second = replay.get("d", "2", 0)
+    assert second is not None and second.content == "\U0001f600"
+
+
+def test_unmatched_rows_are_listed_in_file_order(tmp_path: Path) -> None:
+    rows = [
+        {"dataset": "d", "sample_id": "1", "response": "A"},
+        {"dataset": "other", "sample_id": "1", "response": "A"},
+        {"dataset": "d", "sample_id": "9", "response": "A", "repeat": 1},
+        {"dataset": "d", "sample_id": "2", "response": "A"},
+    ]
+    replay = Replay(write(tmp_path / "r.jsonl", rows))
+    assert replay.unmatched({("d", "1"), ("d", "2")}) == ["other/1", "d/9#r1"]
+    assert replay.unmatched({("d", "1"), ("d", "2"), ("d", "9"), ("other", "1")}) == []

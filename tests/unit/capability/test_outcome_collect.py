@@ -330,3 +330,38 @@ def test_ifeval_verdicts_nest_under_details(shared_data: Path) -> None:
     row = sample_row(entry, Answer(content="a short answer", finish_reason="stop")).to_json()
     assert set(row["details"]) == {"inst_verdicts"} and "inst_verdicts" not in row
     assert row["messages"] == [{"role": "user", "content": sample.input}]
+
+
+def test_unknown_dataset_args_name_the_valid_keys(mcq_file: Path) -> None:
+    args = {"general_mcq": {"local_path": str(mcq_file), "subset_lst": ["x"], "zzz": 1}}
+    with pytest.raises(CollectError) as info:
+        load_entries(settings(datasets=("general_mcq",), dataset_args=args))
+    message = str(info.value)
+    assert "general_mcq has no setting 'subset_lst' (did you mean 'subset_list'?), 'zzz'" in (
+        message
+    )
+    assert "valid keys for general_mcq: subset_list, few_shot_num, repeats, local_path" in message
+    mmlu_pro = registry.get("mmlu_pro")
+    assert "extraction" in mmlu_pro.valid_args and mmlu_pro.unknown_args({"extraction": 1}) == []
+    assert registry.get("general_mcq").unknown_args({"extraction": 1}) == ["extraction"]
+
+
+def test_a_dataset_without_samples_is_refused(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n\n", encoding="utf-8")
+    args = {"general_mcq": {"local_path": str(empty)}}
+    with pytest.raises(CollectError, match="general_mcq: no samples selected") as info:
+        load_entries(settings(datasets=("general_mcq",), dataset_args=args))
+    assert "empty.jsonl" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_duplicate_ids_name_both_lines(tmp_path: Path) -> None:
+    path = tmp_path / "dup.jsonl"
+    row = {"question": "q", "choices": ["a", "b"], "answer": "A"}
+    lines = [{**row, "id": "x"}, {**row, "id": "y"}, {**row, "id": "x"}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
+    with pytest.raises(DatasetUnavailable) as info:
+        registry.get("general_mcq").load(LoadContext(None, {"local_path": str(path)}))
+    assert str(info.value) == (
+        f"general_mcq: {path}:3: id 'x' occurs twice (first at {path}:1); ids must be unique"
+    )

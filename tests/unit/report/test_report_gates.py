@@ -143,3 +143,57 @@ def test_gate_on_all_skipped_dataset_fails_with_reason(make_row: Callable[..., A
     agg.add_row(make_row("mcq", "1", "skipped"))
     (result,) = agg.summary(gates=["mcq>=0.5"])["gates"]
     assert not result["passed"] and "no scored samples" in result["message"]
+
+
+def test_check_gates_refuses_what_could_never_be_evaluated() -> None:
+    from pytest_qnext.report.gates import check_gates
+
+    selected = {"mmlu_pro": ("acc",), "custom": None}
+    check_gates(
+        [parse_gate(g) for g in ("mmlu_pro>=0.5", "mmlu_pro.acc>=0.5", "error_rate<=0")],
+        selected,
+    )
+    check_gates([parse_gate("custom.anything>=0.5")], selected)  # metrics not declared
+    check_gates([parse_gate("mmlu_pro.unparsed_rate<=0.1")], selected)
+    with pytest.raises(ValueError, match=r"'mmlu_prp' \(did you mean 'mmlu_pro'\?\), which"):
+        check_gates([parse_gate("mmlu_prp>=0.5")], selected)
+    with pytest.raises(ValueError, match=r"mmlu_pro has no metric 'acc_norm'.*valid: acc, "):
+        check_gates([parse_gate("mmlu_pro.acc_norm>=0.5")], selected)
+
+
+def _covered(make_row: Callable[..., Any], outcomes: list[str]) -> dict[str, Any]:
+    """A summary with the coverage the controller adds: 3 passes of 5 rows, 2 skipped."""
+    from pytest_qnext.report.controller import _coverage
+
+    agg = Aggregator()
+    for i, outcome in enumerate(outcomes):
+        agg.add_row(make_row("mcq", i, outcome))
+    summary = agg.summary()
+    _coverage(summary)
+    return summary
+
+
+def test_a_partly_scored_dataset_fails_its_gates_unless_allowed(
+    make_row: Callable[..., Any],
+) -> None:
+    summary = _covered(make_row, ["pass"] * 3 + ["skipped"] * 2)
+    assert summary["datasets"]["mcq"]["coverage"] == {"scored": 3, "selected": 5}
+    gates = [parse_gate("mcq>=0.5"), parse_gate("error_rate<=0")]
+    strict = evaluate_gates(gates, summary)
+    assert [g.passed for g in strict] == [False, False]
+    assert "covers only 3 of its 5 selected samples (2 skipped); pass --qnext-allow-partial" in (
+        strict[0].message
+    )
+    assert "the run covers only 3 of its 5" in strict[1].message
+    allowed = evaluate_gates(gates, summary, allow_partial=True)
+    assert [(g.passed, g.measured) for g in allowed] == [(True, 1.0), (True, 0.0)]
+
+
+def test_a_run_that_stopped_early_passes_no_gate(make_row: Callable[..., Any]) -> None:
+    summary = _covered(make_row, ["pass"] * 3)
+    gates = [parse_gate("mcq>=0.5"), parse_gate("nope>=0.5")]
+    results = evaluate_gates(gates, summary, incomplete="interrupted")
+    assert [g.passed for g in results] == [False, False]
+    assert results[0].measured == 1.0
+    assert results[0].message.startswith("cannot pass: the run stopped early (interrupted);")
+    assert results[1].message.startswith("cannot check: dataset 'nope' did not run")

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from pytest_qnext.sim import SimConfig, SimStartError, prompt_key, run_in_process
-from pytest_qnext.sim.__main__ import main
+from pytest_qnext.sim.__main__ import ORACLE_WITHOUT_FILE, main
 from pytest_qnext.sim.policy import write_oracle
 
 
@@ -90,3 +90,21 @@ def test_cli_sigterm_stops_cleanly() -> None:
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+def test_standalone_oracle_without_a_file_warns(closed_port: int) -> None:
+    """`python -m pytest_qnext.sim --policy oracle` with no --oracle would echo every request:
+    it says so on stderr (and still serves)."""
+    argv = ["-m", "pytest_qnext.sim", "--port", str(closed_port), "--policy", "oracle"]
+    proc = subprocess.Popen(
+        [sys.executable, *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().startswith("serving on ")
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert ORACLE_WITHOUT_FILE in err

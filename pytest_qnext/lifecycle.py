@@ -41,7 +41,7 @@ __all__ = [
 def check_before_run(config: pytest.Config) -> None:
     """What can be known wrong before the first request, as one line each (exit 4): gates
     naming an unselected dataset or unknown metric, an unreadable baseline, a report root
-    that cannot be written."""
+    that cannot be written, a perf baseline path that names no summary."""
     from pytest_qnext.perf.guard import selects_perf
 
     settings = qnext_state(config).settings
@@ -58,11 +58,16 @@ def check_before_run(config: pytest.Config) -> None:
         report = capability_report(config)
         report.check_before_run(metrics, read_baseline=not config.option.collectonly)
     if (capability or selects_perf(config)) and not config.option.collectonly:
-        from pytest_qnext.report.rundir import check_root
+        from pytest_qnext.report.rundir import RunDirError, check_root, resolve_baseline
 
         problem = check_root(settings.report_dir)
         if problem:
             raise pytest.UsageError(problem)
+        if settings.perf.baseline is not None:
+            try:
+                resolve_baseline(settings.perf.baseline, "perf", option="--qnext-perf-baseline")
+            except RunDirError as exc:
+                raise pytest.UsageError(str(exc)) from None
 
 
 def on_sigterm(config: pytest.Config) -> None:

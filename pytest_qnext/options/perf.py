@@ -11,6 +11,7 @@ from pytest_qnext.options.values import (
     integer,
     integers,
     number,
+    path,
     request_params,
     text,
     texts,
@@ -171,10 +172,11 @@ PERF: tuple[Option, ...] = (
     ),
     Option(
         "--qnext-perf-baseline",
-        "summary.json (or perf rows JSON) of an earlier run: each point fails when a metric "
-        "regressed by more than --qnext-max-regression.",
-        existing_file,
-        metavar="FILE",
+        "An earlier perf run: its run folder, a report root (its latest-perf run), its "
+        "summary.json (or a perf rows JSON); each point fails when a metric regressed by more "
+        "than --qnext-max-regression.",
+        path,
+        metavar="PATH",
     ),
     Option(
         "--qnext-max-regression",

@@ -105,10 +105,16 @@ class PerfSession:
         if self._baseline is None:
             self._baseline = []
             if self.settings.baseline is not None:
-                try:
-                    self._baseline = load_baseline(self.settings.baseline)
+                from pytest_qnext.report.rundir import RunDirError, resolve_baseline
+
+                flag = "--qnext-perf-baseline"
+                try:  # a run folder, a report root (its latest-perf) or a summary.json
+                    path = resolve_baseline(self.settings.baseline, "perf", option=flag)
+                    self._baseline = load_baseline(path)
+                except RunDirError as exc:
+                    raise pytest.UsageError(str(exc)) from None
                 except SLOError as exc:
-                    raise pytest.UsageError(f"--qnext-perf-baseline: {exc}") from None
+                    raise pytest.UsageError(f"{flag}: {exc}") from None
         return self._baseline
 
     def _requests(self, point: SweepPoint) -> tuple[list[PerfRequest], list[PerfRequest]]:

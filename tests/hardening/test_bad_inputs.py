@@ -261,6 +261,18 @@ TABLE: list[tuple[str, list[str], int, str]] = [
         4,
         "--qnext-baseline-force: needs --qnext-baseline",
     ),
+    (
+        "perf-baseline-missing",
+        [*PERF, *SIM, "--qnext-perf-baseline", "old_run"],
+        4,
+        "--qnext-perf-baseline: old_run does not exist",
+    ),
+    (
+        "perf-baseline-no-perf-run",
+        [*PERF, *SIM, "--qnext-perf-baseline", "emptydir"],
+        4,
+        "emptydir holds no summary.json and no latest-perf link",
+    ),
     # replay files
     (
         "replay-missing",

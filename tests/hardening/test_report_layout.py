@@ -61,6 +61,23 @@ def test_perf_after_capability_into_one_root_keeps_both(project: Project) -> Non
     assert "table" not in doc and doc["kind"] == "perf" and doc["complete"] is True
     assert [p["point"] for p in doc["perf"]] == ["parallel=2-number=4"]
     assert f"report written to {root / perf_run.name}" in perf.out
+    # the root stands for its latest perf run as a perf baseline
+    again = project.run(
+        "-m",
+        "perf",
+        "test_qnext_perf.py",
+        *SIM,
+        *PERF,
+        "--qnext-report-dir",
+        str(root),
+        "--qnext-perf-baseline",
+        str(root),
+        "--qnext-max-regression",
+        "1000",
+    )
+    assert again.code == 0, again.out
+    newest = (root / "latest-perf").resolve()
+    assert newest != perf_run and any(project.summary(newest)["perf"][0]["gates"])
 
 
 def test_a_mixed_session_writes_one_folder_for_both(project: Project) -> None:

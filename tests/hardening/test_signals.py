@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from hardening_project import Project
+from hardening_project import Project, Result
 
 
 def _answers(db: Path) -> int:
@@ -63,21 +63,17 @@ def test_sigterm_writes_an_incomplete_report_and_cleans_up(project: Project) -> 
     assert project.leftovers() == []  # the simulator's oracle file is gone
 
 
+def _served(project: Project, port: int, server: str, *args: str) -> Result:
+    """A capability run against `server`, started by --qnext-serve on the loopback `port`."""
+    url = f"http://127.0.0.1:{port}/v1"
+    return project.run(
+        "-m", "capability", *project.mcq_args(), "--qnext-serve", server, "--qnext-url", url, *args
+    )
+
+
 def test_a_served_run_leaves_no_log_behind(project: Project, closed_port: int) -> None:
     server = f"{sys.executable} -m pytest_qnext.sim --port {closed_port} --policy echo"
-    result = project.run(
-        "-m",
-        "capability",
-        *project.mcq_args(),
-        "--qnext-serve",
-        server,
-        "--qnext-url",
-        f"http://127.0.0.1:{closed_port}/v1",
-        "--qnext-cache",
-        "off",
-        "--qnext-limit",
-        "2",
-    )
+    result = _served(project, closed_port, server, "--qnext-cache", "off", "--qnext-limit", "2")
     assert result.code == 1, result.out  # echoed prompts name no letter: unparsed
     assert "unparsed 2" in result.out
     assert project.leftovers() == []
@@ -85,15 +81,7 @@ def test_a_served_run_leaves_no_log_behind(project: Project, closed_port: int) -
 
 def test_a_failed_serve_keeps_its_log_and_names_it(project: Project, closed_port: int) -> None:
     server = f"{sys.executable} -c \"print('model weights not found'); raise SystemExit(3)\""
-    result = project.run(
-        "-m",
-        "capability",
-        *project.mcq_args(),
-        "--qnext-serve",
-        server,
-        "--qnext-url",
-        f"http://127.0.0.1:{closed_port}/v1",
-    )
+    result = _served(project, closed_port, server)
     assert result.code == 4, result.out
     assert "the server exited with status 3 before it was healthy" in result.out
     (log,) = project.leftovers()

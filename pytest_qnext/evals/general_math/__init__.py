@@ -32,7 +32,6 @@ def _text(value: object) -> str | None:
 def load(ctx: LoadContext) -> list[Sample]:
     """Every row of the `local_path` file(s) in file order (the engine applies `subset_list`)."""
     samples: list[Sample] = []
-    seen: dict[str, str] = {}
     for subset, sample_id, record, where in read_rows("general_math", ctx, EXAMPLE):
         problem = required_text("general_math", record, "problem", where)
         answer = _text(record.get("answer"))
@@ -40,12 +39,6 @@ def load(ctx: LoadContext) -> list[Sample]:
             raise DatasetUnavailable(
                 f"general_math: {where}: 'answer' must be a non-empty string or number"
             )
-        if sample_id in seen:
-            raise DatasetUnavailable(
-                f"general_math: {where}: id {sample_id!r} already used at {seen[sample_id]}; "
-                "ids must be unique"
-            )
-        seen[sample_id] = where
         samples.append(Sample(id=sample_id, input=problem, target=answer, subset=subset))
     if not samples:
         raise DatasetUnavailable("general_math: the local_path file(s) hold no rows")

@@ -80,7 +80,7 @@ def test_missing_local_path_says_how_to_pass_it() -> None:
         ([{"id": "a", "problem": "", "answer": "1"}], "'problem'"),
         ([{"id": "a", "problem": "p"}], "'answer'"),
         ([{"id": "a", "problem": "p", "answer": True}], "'answer'"),
-        ([{"id": "a", "problem": "p", "answer": "1"}] * 2, "already used"),
+        ([{"id": "a", "problem": "p", "answer": "1"}] * 2, "occurs twice"),
         ([], "no rows"),
     ],
 )

@@ -97,27 +97,28 @@ class Project:
             json.dumps({"general_mcq": {"local_path": path}}),
         ]
 
-    def env(self) -> dict[str, str]:
+    def env(self, tmp: Path | None = None) -> dict[str, str]:
         env = {
             k: v
             for k, v in os.environ.items()
             if not k.startswith(("PYTEST_", "QNEXT_", "OPENAI_")) and k != "COLUMNS"
         }
-        env["TMPDIR"] = str(self.tmp)
+        env["TMPDIR"] = str(tmp or self.tmp)
         env["COLUMNS"] = "80"
         return env
 
     def command(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args]
 
-    def run(self, *args: str, timeout: float = 240) -> Result:
+    def run(self, *args: str, timeout: float = 240, tmp: Path | None = None) -> Result:
+        """pytest with `args` in the project; `tmp`: its TMPDIR (default: the project's)."""
         proc = subprocess.run(
             self.command(*args),
             cwd=self.root,
             capture_output=True,
             text=True,
             timeout=timeout,
-            env=self.env(),
+            env=self.env(tmp),
         )
         return Result(proc.returncode, proc.stdout + proc.stderr)
 
@@ -131,9 +132,9 @@ class Project:
             env=self.env(),
         )
 
-    def leftovers(self) -> list[str]:
+    def leftovers(self, tmp: Path | None = None) -> list[str]:
         """What runs left in their TMPDIR (only qnext's own files count)."""
-        return sorted(p.name for p in self.tmp.iterdir() if p.name.startswith("qnext-"))
+        return sorted(p.name for p in (tmp or self.tmp).iterdir() if p.name.startswith("qnext-"))
 
     def summary(self, folder: Path) -> dict[str, Any]:
         data: dict[str, Any] = json.loads((folder / "summary.json").read_text(encoding="utf-8"))

@@ -351,14 +351,22 @@ def test_the_table_is_big_enough() -> None:
     ("args", "code", "fragment"), [r[1:] for r in TABLE], ids=[r[0] for r in TABLE]
 )
 def test_bad_input_is_one_clear_line(
-    bad_project: Project, closed_port: int, args: list[str], code: int, fragment: str
+    bad_project: Project,
+    closed_port: int,
+    tmp_path: Path,
+    args: list[str],
+    code: int,
+    fragment: str,
 ) -> None:
     args = [a.replace("{port}", str(closed_port)) for a in args]
     fragment = fragment.replace("{port}", str(closed_port))
-    result = bad_project.run(*args, timeout=120)
+    reports = tmp_path / "reports"  # a row's own --qnext-report-dir comes later and wins
+    result = bad_project.run(
+        "--qnext-report-dir", str(reports), *args, timeout=120, tmp=tmp_path
+    )  # and a TMPDIR of its own
     assert result.code == code, result.out
     assert "Traceback" not in result.out, result.out
     (line,) = result.error_lines or [""]
     assert fragment in line, result.out
-    assert not bad_project.leftovers(), bad_project.leftovers()
-    assert not list(Path(bad_project.root).glob(".qnext_report/*")), "a report was written"
+    assert not bad_project.leftovers(tmp_path), bad_project.leftovers(tmp_path)
+    assert not reports.exists(), "a report was written"

@@ -139,6 +139,7 @@ def sample_row(
         target=sample.target,
         skip_reason=skip_reason,
         messages=entry.messages,
+        collection=entry.collection,
     )
     if answer is not None:
         verdict = decide(entry.spec, sample, answer)

@@ -147,7 +147,7 @@ class CapabilitySession:
         plan = _Plan()
         for iid in item_ids:
             entry = self._by_id.get(iid)
-            if entry is None:
+            if entry is None or entry.skip_reason is not None:  # skipped: nothing to ask
                 continue
             plan.first_of.setdefault(entry.dataset, iid)
             plan.jobs.append(self.job(entry))
@@ -264,14 +264,14 @@ class CapabilitySession:
         """Wait for this item's answer and judge it (request errors become `error` rows)."""
         entry = self._by_id[item_id]
         try:
-            answer = self._answer(entry)
+            answer = None if entry.skip_reason is not None else self._answer(entry)
         except (PrefetchStopped, KeyboardInterrupt, SampleError):
             raise
         except Exception as exc:  # never drop a sample: it becomes an error row
             text = " ".join(str(exc).split()) or type(exc).__name__
             answer = Answer(error_kind="internal", error=f"{type(exc).__name__}: {text}")
-        skip_reason = None
-        if answer is None:
+        skip_reason = entry.skip_reason
+        if answer is None and skip_reason is None:
             assert self._replay is not None
             skip_reason = self._replay.skip_reason(entry.dataset, entry.sample.id)
         row = sample_row(

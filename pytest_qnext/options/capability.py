@@ -20,9 +20,18 @@ from pytest_qnext.options.values import (
     usage_error,
 )
 
-__all__ = ["CACHE_MODES", "CAPABILITY", "DATASET_ARG_KEYS_HINT", "parse_limit"]
+__all__ = [
+    "CACHE_MODES",
+    "CAPABILITY",
+    "DATASET_ARG_KEYS_HINT",
+    "DATA_COLLECTION",
+    "parse_collection_levels",
+    "parse_limit",
+]
 
 CACHE_MODES = ("on", "off", "refresh")
+#: the --qnext-datasets name of a collection run (EvalScope's): its items are collection rows
+DATA_COLLECTION = "data_collection"
 DATASET_ARG_KEYS_HINT = "subset_list, few_shot_num, repeats, local_path, ..."
 
 
@@ -62,6 +71,21 @@ def _dataset_args(flag: str, raw: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
+def parse_collection_levels(flag: str, raw: Any) -> tuple[str, ...]:
+    """`--qnext-collection-levels`: level names (comma-separated or repeated), or `all`."""
+    from pytest_qnext.collections.levels import LEVELS
+
+    names = [p.strip() for item in texts(flag, raw) for p in item.split(",") if p.strip()]
+    if names == ["all"]:
+        return tuple(LEVELS)
+    unknown = [n for n in names if n not in LEVELS]
+    if unknown:
+        raise usage_error(
+            flag, f"unknown level(s) {', '.join(unknown)}; valid: {', '.join(LEVELS)}, or all"
+        )
+    return tuple(level for level in LEVELS if level in names)
+
+
 def _data_dir(flag: str, raw: Any) -> Path:
     """A folder that exists, or 'demo' for the bundled demo rows."""
     if text(flag, raw) == "demo":
@@ -91,7 +115,9 @@ CAPABILITY: tuple[Option, ...] = (
         "--qnext-dataset-args",
         "JSON object with per-dataset settings, EvalScope's dataset_args shape: "
         '{"mmlu_pro": {"subset_list": ["math"], "few_shot_num": 0, "repeats": 1}, '
-        '"general_mcq": {"local_path": "mcq.jsonl"}}.',
+        '"general_mcq": {"local_path": "mcq.jsonl"}}; a collection run: '
+        f'{{"{DATA_COLLECTION}": {{"local_path": "out.jsonl", "shuffle": true}}}} and entries '
+        "for its benchmarks (they override the collection rows' args).",
         _dataset_args,
         default={},
         metavar="JSON",
@@ -203,9 +229,28 @@ CAPABILITY: tuple[Option, ...] = (
     ),
     Option(
         "--qnext-subsets",
-        "Show the per-subset breakdown in the terminal table.",
+        "Show the per-subset breakdown in the terminal table (and a collection's subset level).",
         flag_value,
         default=False,
         action="store_true",
+    ),
+    Option(
+        "--qnext-collection",
+        "Evaluate a weighted collection drawn in memory (seeded by --qnext-seed) from a schema: "
+        "a JSON/YAML file, package.module:attribute, or a built-in name (qwen3). Items are "
+        f"test_sample[{DATA_COLLECTION}/<dataset>/<sample_id>]; the {DATA_COLLECTION} entry of "
+        "--qnext-dataset-args takes shuffle, count and sampler (weighted, stratified, uniform).",
+        text,
+        env=("QNEXT_COLLECTION",),
+        metavar="SCHEMA",
+    ),
+    Option(
+        "--qnext-collection-levels",
+        "Collection levels shown in the terminal besides the whole collection's line: "
+        "subset, dataset, task_type, tag, category (comma-separated), or all. summary.json "
+        "always holds all five.",
+        parse_collection_levels,
+        default=(),
+        metavar="LEVELS",
     ),
 )

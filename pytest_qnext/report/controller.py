@@ -174,6 +174,7 @@ class CapabilityReport:
     def terminal_lines(self) -> list[str]:
         from pytest_qnext.report.terminal import (
             capability_table,
+            collection_lines,
             comparison_lines,
             gate_lines,
             retry_lines,
@@ -182,6 +183,9 @@ class CapabilityReport:
         if self.summary is None or not self.has_rows:
             return []
         lines = capability_table(self.summary, subsets=self.settings.subsets)
+        subset_level = ("subset",) if self.settings.subsets else ()
+        levels = dict.fromkeys((*subset_level, *self.settings.collection_levels))
+        lines += collection_lines(self.summary, tuple(levels))
         lines += retry_lines(self.summary)
         lines += gate_lines(self.summary.get("gates", []))
         if self.comparison is not None:

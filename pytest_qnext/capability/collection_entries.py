@@ -40,6 +40,7 @@ from pytest_qnext.collections import (
     SAMPLERS,
     CollectionError,
     CollectionRow,
+    SchemaError,
     load_schema,
     locate_samples,
     read_collection,
@@ -121,7 +122,10 @@ def _rows(
     sampler = SAMPLERS[kind](
         schema, seed=settings.seed, data_dir=settings.data_dir, benchmarks=benchmarks
     )
-    rows = sampler.sample(count)
+    try:
+        rows = sampler.sample(count)
+    except SchemaError as exc:  # a leaf's benchmark or arguments: name the schema too
+        raise SchemaError(f"{settings.collection}: {exc}") from None
     source = (
         f"{settings.collection} (drawn in memory: {kind} sampler, count {count}, "
         f"seed {settings.seed})"

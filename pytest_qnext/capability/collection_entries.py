@@ -160,6 +160,16 @@ def _leaf(row: CollectionRow, spec: EvalSpec) -> dict[str, Any]:
     return leaf
 
 
+def _repeats(row: CollectionRow, args: Mapping[str, Any], default: int) -> int:
+    repeats = args.get("repeats", default)
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise CollectError(
+            f"collection row {row.index}: {row.dataset_name} args.repeats must be an integer "
+            f">= 1, got {repeats!r}"
+        )
+    return repeats
+
+
 def _skipped(
     row: CollectionRow, spec: EvalSpec, repeats: int, leaf: Mapping[str, Any], reason: str
 ) -> list[Entry]:
@@ -217,7 +227,7 @@ def collection_entries(
     for row, where in zip(rows, located, strict=True):
         spec = specs[row.dataset_name]
         args = args_for(row)
-        repeats = int(args.get("repeats") or settings.repeats)
+        repeats = _repeats(row, args, settings.repeats)
         leaf = _leaf(row, spec)
         if where.sample is None:
             entries.extend(_skipped(row, spec, repeats, leaf, where.reason))

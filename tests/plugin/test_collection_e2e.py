@@ -92,17 +92,9 @@ def collection(local_path: str, **own: Any) -> list[str]:
     ]
 
 
-def summary(report: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((report / "summary.json").read_text(encoding="utf-8"))
-    return data
-
-
-def samples(report: Path) -> list[dict[str, Any]]:
-    lines = (report / "samples.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
-
-
-def test_a_collection_and_its_datasets_share_answers_and_scores(project: Path) -> None:
+def test_a_collection_and_its_datasets_share_answers_and_scores(
+    project: Path, comparable_report: Comparable
+) -> None:
     """Datasets then collection, and collection then datasets, against one simulator: the second
     run of each pair asks nothing (the simulator's counter stays), and the collection's
     per-dataset rows equal the direct run's."""
@@ -126,10 +118,11 @@ def test_a_collection_and_its_datasets_share_answers_and_scores(project: Path) -
     assert asked == ALL_ROWS, out
     assert after_collection == asked, out2  # the collection asked the server nothing
     assert asked_twice == 2 * ALL_ROWS and after_direct == asked_twice, out3
-    primary = {name: info["primary_metric"] for name, info in summary(direct)["datasets"].items()}
-    direct_rows = {t["dataset_name"]: t for t in summary(direct)["table"]
+    alone, mixed = comparable_report(direct), comparable_report(coll)
+    primary = {name: info["primary_metric"] for name, info in alone["summary"]["datasets"].items()}
+    direct_rows = {t["dataset_name"]: t for t in alone["summary"]["table"]
                    if t["metric"] == primary[t["dataset_name"]]}  # fmt: skip
-    coll_rows = {t["dataset_name"]: t for t in summary(coll)["table"]}
+    coll_rows = {t["dataset_name"]: t for t in mixed["summary"]["table"]}
     assert sorted(coll_rows) == sorted(DATASETS)
     for name, row in coll_rows.items():
         skip = ("task_type",)  # the schema's, not the benchmark's
@@ -137,14 +130,14 @@ def test_a_collection_and_its_datasets_share_answers_and_scores(project: Path) -
             k: v for k, v in direct_rows[name].items() if k not in skip
         }, name
     assert coll_rows["ifeval"]["task_type"] == "instruction"
-    assert summary(coll)["fingerprint"] == summary(direct)["fingerprint"]
+    assert mixed["summary"]["fingerprint"] == alone["summary"]["fingerprint"]
 
     def plain(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [{k: v for k, v in r.items() if k not in ("collection", "cached", "latency")}
                 for r in rows]  # fmt: skip
 
-    assert plain(samples(coll)) == plain(samples(direct))
-    assert all(r["cached"] and r["collection"] for r in samples(coll))
+    assert plain(mixed["samples"]) == plain(alone["samples"])
+    assert all(r["cached"] and r["collection"] for r in mixed["samples"])
 
 
 def test_seeds_flow_on_the_simulator_plain_and_with_xdist(
@@ -156,21 +149,21 @@ def test_seeds_flow_on_the_simulator_plain_and_with_xdist(
             "collection.tag.math.micro>=0.99"]  # fmt: skip
     code, out, report = run(project, "plain", *args)
     xcode, xout, xreport = run(project, "xdist", *args, "-n", "2")
-    assert comparable_report(xreport) == comparable_report(report), xout
+    doc = comparable_report(report)
+    assert comparable_report(xreport) == doc, xout
     assert code == xcode == 1, out  # the second gate fails
     expected = Counter(
         r.dataset_name for r in shuffled(read_collection(project / "demo.jsonl"), 0)[:30]
     )
-    table = summary(report)["table"]
+    table = doc["summary"]["table"]
     assert {t["dataset_name"]: t["count"] for t in table} == expected
     assert len(table) == len(expected) >= 4 and sum(expected.values()) == 30
-    ids = sorted(r["sample_id"] for r in samples(report))
-    assert len(ids) == 30
-    block = summary(report)["collection"]
+    assert len(doc["samples"]) == 30
+    block = doc["summary"]["collection"]
     assert set(block["levels"]) == {"subset", "dataset", "task_type", "tag", "category"}
     assert block["source"] == "demo.jsonl" and block["shuffled"] and block["rows"] == 30
     (whole,) = [e for e in block["levels"]["category"] if e["category"] == ["Demo"]]
-    gate = summary(report)["gates"][0]
+    gate = doc["summary"]["gates"][0]
     assert gate["name"] == "collection>=0.3" and gate["measured"] == whole["weighted_avg"]
     assert "gate FAIL collection.tag.math.micro>=0.99" in out
     for level in ("collection | Demo", "tag        | math", "category   | Demo/English"):
@@ -191,7 +184,9 @@ def test_drawing_in_memory_equals_evaluating_the_built_file(
     assert first == second
 
 
-def test_stale_rows_are_skipped_and_the_baseline_pairs_the_rest(project: Path) -> None:
+def test_stale_rows_are_skipped_and_the_baseline_pairs_the_rest(
+    project: Path, comparable_report: Comparable
+) -> None:
     """A row whose sample the data lost is a skipped item with the reason; the run compares
     with the whole collection's report on the samples both scored."""
     lines = (project / "demo.jsonl").read_text(encoding="utf-8").splitlines()
@@ -208,15 +203,15 @@ def test_stale_rows_are_skipped_and_the_baseline_pairs_the_rest(project: Path) -
         "--qnext-baseline", str(base), "--qnext-baseline-force", "--qnext-max-drop", "0.1",
         "--qnext-gate", "collection>=0.2",
     )  # fmt: skip
-    item = f"{DC}/{gone['dataset_name']}/lost-1"
     reason = f"collection row 0: {gone['dataset_name']}/lost-1 is not in the data loaded now"
     assert "SKIPPED [1] " in out and reason in out, out
-    rows = {r["sample_id"]: r for r in samples(report) if r["dataset"] == gone["dataset_name"]}
-    assert rows["lost-1"]["outcome"] == "skipped" and reason in rows["lost-1"]["skip_reason"]
-    assert summary(report)["datasets"][gone["dataset_name"]]["outcomes"]["skipped"] == 1
-    whole = summary(report)["comparison"]["collection"]
+    doc = comparable_report(report)
+    (row,) = [r for r in doc["samples"] if r["sample_id"] == "lost-1"]
+    assert row["outcome"] == "skipped" and reason in row["skip_reason"] and row["collection"]
+    assert doc["summary"]["datasets"][gone["dataset_name"]]["outcomes"]["skipped"] == 1
+    whole = doc["summary"]["comparison"]["collection"]
     assert whole["paired"] == ALL_ROWS - 1 and whole["delta"] == 0.0, out
-    assert "collection: inconclusive weighted" in out and item not in out.split("SKIPPED")[0]
+    assert "collection: inconclusive weighted" in out
     assert "gate PASS collection.max_drop<=0.1" in out
     assert code == 0, out  # gates passed; the skipped row is no failure
 
@@ -259,6 +254,11 @@ BAD = {
         [*collection("demo.jsonl"), "--qnext-datasets", f"{DC},aime24"],
         f"--qnext-datasets: {DC} is evaluated on its own; run aime24 in another session",
     ),
+    "collection with datasets": (
+        None,
+        ["--qnext-collection", "demo.yaml", "--qnext-datasets", "aime24"],
+        "--qnext-collection: a collection is evaluated on its own; drop --qnext-datasets",
+    ),
     "bad level": (None, ["--qnext-collection-levels", "tags"], "unknown level(s) tags; valid:"),
     "bad gate": (
         None,
@@ -281,7 +281,9 @@ def test_bad_input_is_one_line_and_exit_4(project: Path, name: str) -> None:
     assert "Traceback" not in out
 
 
-def test_qwen3_seed_flow_over_the_shared_data(shared_data: Path, tmp_path: Path) -> None:
+def test_qwen3_seed_flow_over_the_shared_data(
+    shared_data: Path, tmp_path: Path, comparable_report: Comparable
+) -> None:
     """EvalScope's flow: build qwen3 with every row, evaluate 100 shuffled rows. The table
     follows the shuffled mixture: its datasets and counts are those of the first 100 rows."""
     (tmp_path / "test_capability.py").write_text(TEST_FILE, encoding="utf-8")
@@ -292,7 +294,7 @@ def test_qwen3_seed_flow_over_the_shared_data(shared_data: Path, tmp_path: Path)
     )  # fmt: skip
     mixture = shuffled(read_collection(tmp_path / "qwen3.jsonl"), 0)[:100]
     expected = Counter(row.dataset_name for row in mixture)
-    table = summary(report)["table"]
+    table = comparable_report(report)["summary"]["table"]
     assert {t["dataset_name"]: t["count"] for t in table} == expected, out
     assert sum(t["count"] for t in table) == 100 and len(table) >= 3
     kinds = {row.dataset_name: row.task_type for row in mixture}

@@ -185,7 +185,10 @@ def _bad_cases(demo_file: Path, tmp_path: Path) -> list[tuple[CapabilitySettings
     negative.write_text(
         json.dumps({"name": "S", "datasets": [{"name": "aime24", "weight": -2}]}), encoding="utf-8"
     )
+    repeats = tmp_path / "repeats.jsonl"
+    repeats.write_text(json.dumps({**line, "args": {"repeats": "2"}}) + "\n", encoding="utf-8")
     return [
+        (settings(repeats), "collection row 0: "),
         (settings(demo_file, own={"mix": 1}), "unknown key(s) mix; valid: local_path, shuffle"),
         (settings(demo_file, own={"shuffle": "yes"}), "data_collection.shuffle must be true"),
         (settings(), "give the collection file, e.g."),

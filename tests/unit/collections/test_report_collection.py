@@ -88,7 +88,7 @@ def test_collection_block_holds_the_levels_of_the_scored_rows() -> None:
             LEAVES[r.dataset][2],
             tuple(LEAVES[r.dataset][3]),
             tuple(LEAVES[r.dataset][0]),
-        )  # fmt: skip
+        )
         for r in rows
         if r.outcome != "skipped"
     ]

@@ -19,16 +19,13 @@ import pytest
 from pytest_qnext.capability.cache import Answer
 from pytest_qnext.capability.collect import Entry
 from pytest_qnext.capability.grading import Grading, graded_here
-from pytest_qnext.capability.options import CapabilitySettings
 from pytest_qnext.capability.outcome import sample_row
 from pytest_qnext.capability.prefetch import PrefetchStopped
 from pytest_qnext.capability.session import CapabilitySession
 from pytest_qnext.evals.base import EvalSpec
 from pytest_qnext.evals.registry import Registry
-from pytest_qnext.perf.options import PerfSettings
 from pytest_qnext.sample import Sample, Score
 from pytest_qnext.sandbox import DEFAULT_RUNTIME, Runtime, current_runtime
-from pytest_qnext.settings import Settings
 
 Scorer = Callable[[Sample, str], Score]
 SAMPLES = [Sample(f"s{i}", f"say {i}", str(i), metadata={"level": i % 2}) for i in range(4)]
@@ -183,7 +180,9 @@ def test_code_scorers_run_inside_the_sessions_runtime(grading: Grading) -> None:
     assert current_runtime() is DEFAULT_RUNTIME  # nothing leaked into this thread
 
 
-def test_a_replay_session_grades_every_answer_at_start(tmp_path: Path) -> None:
+def test_a_replay_session_grades_every_answer_at_start(
+    tmp_path: Path, make_session: Callable[..., CapabilitySession]
+) -> None:
     calls: list[str] = []
     release = threading.Event()
 
@@ -201,22 +200,14 @@ def test_a_replay_session_grades_every_answer_at_start(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
-    settings = Settings(
-        urls=(),
-        model=None,
-        api="chat",
-        timeout=30.0,
-        retries=0,
-        sim_spec=None,
-        serve=None,
-        serve_timeout=1.0,
-        report_dir=tmp_path / "report",
-        capability=CapabilitySettings(
-            datasets=("slowqa",), responses=replay, sandbox_workers=3, cache="off"
-        ),
-        perf=PerfSettings(),
+    session = make_session(
+        "http://127.0.0.1:9/v1",  # never asked: the answers come from the replay
+        benchmarks=Registry(extra=[make_spec(score)]),
+        datasets=("slowqa",),
+        responses=replay,
+        sandbox_workers=3,
+        cache="off",
     )
-    session = CapabilitySession(settings, Registry(extra=[make_spec(score)]))
     try:
         ids = [e.item_id for e in session.entries()]
         session.plan(ids)

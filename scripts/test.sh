@@ -35,7 +35,7 @@ echo "== tests"
 .venv/bin/python -m pytest -p no:cacheprovider
 
 echo "== timing tests (serial)"
-.venv/bin/python -m pytest -p no:cacheprovider -p no:xdist -m timing tests/timing
+.venv/bin/python -m pytest -p no:cacheprovider -p no:xdist -m timing tests/timing tests/browser
 
 if [[ "${QNEXT_SKIP_VLLM:-0}" == 1 ]]; then
   echo "== integration tests skipped (QNEXT_SKIP_VLLM=1)"

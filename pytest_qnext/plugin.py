@@ -216,7 +216,10 @@ def _check_code_benchmarks(config: pytest.Config) -> None:
     state = _state(config)
     capability = state.settings.capability
     registry = _benchmarks(config)
-    specs = [registry.get(name) for name in capability.datasets]
+    names = capability.datasets
+    if capability.collection_run:  # a collection's benchmarks are those of its rows
+        names = tuple(_capability(config).metas)
+    specs = [registry.get(name) for name in names]
     if not config.option.collectonly and not _is_xdist_worker(config):
         check_sandbox(capability, specs)
     state.notices = run_notices(capability, specs)

@@ -14,6 +14,12 @@ one chunk per token, finish_reason on the last one, an optional usage chunk, `da
 `/sim/stats` reports how late writes went out versus their deadlines (`write_lag_*`,
 `first_token_lag_*`): the simulator's own share of any measured error. `/sim/requests` lists
 the last `RECENT_BODIES` request bodies as received (for tests of what clients send).
+`/metrics` is a Prometheus exposition with vLLM's names (exposition.py) and `/sim/truth` the
+per-request ground truth behind it (arrival-based TTFT and E2E, prompt and output tokens,
+prefix-cache hit tokens, the injected fault): tests compare what a client scraped with it.
+Prefix cache (prefix.py): a prompt is looked up (and its blocks cached) once its token count
+is known: before its first token when `prefill_per_token` > 0 (cached tokens then need no
+prefill time), else when its stream ends.
 
 Nothing costly runs on the event loop between a request's arrival and its first token: with a
 real tokenizer the prompt is counted in a worker thread (counting.py) and awaited only where
@@ -26,9 +32,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import secrets
 import time
 from collections import Counter, deque
+from dataclasses import dataclass
 from collections.abc import Mapping
 from typing import Any
 
@@ -37,10 +45,12 @@ from aiohttp import web
 from pytest_qnext.sim.chunks import DONE, MALFORMED, ChunkEncoder
 from pytest_qnext.sim.config import SimConfig
 from pytest_qnext.sim.counting import TokenWork
+from pytest_qnext.sim.exposition import Exposition
 from pytest_qnext.sim.faults import Fault, decide_fault
 from pytest_qnext.sim.generation import GenerationPlan, plan_generation
 from pytest_qnext.sim.listen import ARRIVED, stamp_arrival
 from pytest_qnext.sim.policy import REASONING_TEXT, AnswerPolicy, OracleEntry, load_oracle
+from pytest_qnext.sim.prefix import PrefixCache
 from pytest_qnext.sim.requests import BadRequest, ParsedRequest, check_context, parse_request
 from pytest_qnext.sim.stats import Stats
 from pytest_qnext.tokenizer import TokenCounter, load_tokenizer
@@ -57,6 +67,20 @@ _TURN_YIELDS = 3
 # with it are out
 _COUNT_DELAY = 0.05
 RECENT_BODIES = 64  # request bodies kept for /sim/requests (the oldest are dropped)
+TRUTH_ROWS = 100_000  # per-request truth rows kept for /sim/truth (the oldest are dropped)
+
+
+@dataclass
+class Timeline:
+    """One request's moments (loop time) and what the simulator knows about it."""
+
+    arrived: float
+    admitted: float | None = None
+    first: float | None = None
+    end: float | None = None
+    generated: int = 0  # tokens written so far (KV usage)
+    prompt_tokens: int = 0
+    hit_tokens: int | None = None  # prefix-cache hit tokens, once looked up
 
 
 def _pick_filler(tok: TokenCounter) -> str:
@@ -95,12 +119,55 @@ class SimState:
         self.slots = asyncio.Semaphore(config.max_num_seqs)
         self.turns = _Turns()
         self.running = 0
+        self.waiting = 0
         self.created = int(time.time())
+        self.prefix = PrefixCache(config.block_size, config.kv_blocks, bool(config.prefix_caching))
+        self.exposition = Exposition(config.model)
+        self.active: dict[int, Timeline] = {}  # running requests (KV usage)
+        self.truth: deque[dict[str, Any]] = deque(maxlen=TRUTH_ROWS)
 
     def reset(self) -> None:
         self.stats = Stats(in_flight=self.stats.in_flight)
         self.bodies.clear()
         self.attempts.clear()
+        self.truth.clear()
+
+    def kv_usage(self) -> float:
+        """Blocks held by the running sequences over `kv_blocks` (at most 1)."""
+        size = self.config.block_size
+        used = sum(math.ceil((t.prompt_tokens + t.generated) / size) for t in self.active.values())
+        return min(1.0, used / self.config.kv_blocks)
+
+    def lookup(self, req: ParsedRequest, timeline: Timeline, count: int) -> None:
+        """The prefix-cache lookup of a request whose token count is known (once)."""
+        timeline.prompt_tokens = count
+        if timeline.hit_tokens is not None:
+            return
+        ids = req.prompt.ids
+        timeline.hit_tokens = self.prefix.lookup_and_insert(ids if ids is not None else [])
+        self.exposition.prefix_queries.inc(len(ids) if ids is not None else 0)
+        self.exposition.prefix_hits.inc(timeline.hit_tokens)
+
+    def finished(self, req: ParsedRequest, timeline: Timeline, plan: GenerationPlan, fault: Fault) -> None:
+        """Record a request that completed: histograms and the truth row."""
+        if timeline.first is None or timeline.end is None:
+            return
+        ttft, e2e = timeline.first - timeline.arrived, timeline.end - timeline.arrived
+        self.exposition.ttft.observe(ttft)
+        self.exposition.e2e.observe(e2e)
+        self.exposition.success.inc()
+        self.truth.append(
+            {
+                "key": req.key,
+                "ttft": ttft,
+                "e2e": e2e,
+                "queue": (timeline.admitted or timeline.arrived) - timeline.arrived,
+                "prompt_tokens": timeline.prompt_tokens,
+                "completion_tokens": plan.completion_tokens,
+                "prefix_hit_tokens": timeline.hit_tokens or 0,
+                "fault": fault.kind,
+            }
+        )
 
     def gap(self) -> float:
         c = self.config
@@ -186,6 +253,28 @@ async def _requests(request: web.Request) -> web.Response:
     return web.json_response({"bodies": list(request.app[STATE_KEY].bodies)})
 
 
+async def _truth(request: web.Request) -> web.Response:
+    state = request.app[STATE_KEY]
+    prefix = state.prefix
+    return web.json_response(
+        {
+            "requests": list(state.truth),
+            "prefix_cache_queries": prefix.queries,
+            "prefix_cache_hits": prefix.hits,
+            "max_running": state.stats.max_running,
+            "preemptions": 0,
+        }
+    )
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    state = request.app[STATE_KEY]
+    return web.Response(
+        body=state.exposition.render(state),
+        headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
+    )
+
+
 async def _reset(request: web.Request) -> web.Response:
     request.app[STATE_KEY].reset()
     return web.json_response({"ok": True})
@@ -262,9 +351,10 @@ async def _generate(request: web.Request, *, chat: bool) -> web.StreamResponse:
         model=state.config.model,
     )
     stats.in_flight += 1
+    timeline = Timeline(arrived)
     try:
         run = _stream if req.stream else _respond
-        outcome, response = await run(request, state, req, plan, enc, fault, arrived)
+        outcome, response = await run(request, state, req, plan, enc, fault, timeline)
     finally:
         stats.in_flight -= 1
     if outcome == "cancelled":
@@ -273,8 +363,11 @@ async def _generate(request: web.Request, *, chat: bool) -> web.StreamResponse:
         stats.completed += 1
         stats.completed_by_key[sample_key] += 1
         with contextlib.suppress(BadRequest):
-            stats.prompt_tokens += await _counted(req)
+            count = await _counted(req)
+            stats.prompt_tokens += count
+            state.lookup(req, timeline, count)
         stats.completion_tokens += plan.completion_tokens
+        state.finished(req, timeline, plan, fault)
     else:
         req.prompt.discard()
     return response
@@ -314,18 +407,24 @@ class _Turns:
 class _Admission:
     """Holds one of the `max_num_seqs` slots and keeps the running count."""
 
-    def __init__(self, state: SimState, arrived: float) -> None:
+    def __init__(self, state: SimState, timeline: Timeline) -> None:
         self.state = state
-        self.arrived = arrived
+        self.timeline = timeline
 
     async def __aenter__(self) -> float:
         """The admission time: the arrival time when a slot was free, else when one freed."""
-        admitted = self.arrived
+        admitted = self.timeline.arrived
         if self.state.slots.locked():
-            await self.state.slots.acquire()
+            self.state.waiting += 1
+            try:
+                await self.state.slots.acquire()
+            finally:
+                self.state.waiting -= 1
             admitted = asyncio.get_running_loop().time()
         else:
             await self.state.slots.acquire()
+        self.timeline.admitted = admitted
+        self.state.active[id(self.timeline)] = self.timeline
         self.state.running += 1
         stats = self.state.stats
         stats.max_running = max(stats.max_running, self.state.running)
@@ -333,14 +432,20 @@ class _Admission:
 
     async def __aexit__(self, *exc: object) -> None:
         self.state.running -= 1
+        self.state.active.pop(id(self.timeline), None)
         self.state.slots.release()
 
 
-async def _first_deadline(state: SimState, req: ParsedRequest, admitted: float) -> float:
+async def _first_deadline(
+    state: SimState, req: ParsedRequest, admitted: float, timeline: Timeline
+) -> float:
     c = state.config
     if c.prefill_per_token <= 0:
         return admitted + c.ttft
-    return admitted + c.ttft + c.prefill_per_token * await _counted(req)
+    count = await _counted(req)
+    state.lookup(req, timeline, count)
+    uncached = count - (timeline.hit_tokens or 0)
+    return admitted + c.ttft + c.prefill_per_token * uncached
 
 
 async def _stream(
@@ -350,7 +455,7 @@ async def _stream(
     plan: GenerationPlan,
     enc: ChunkEncoder,
     fault: Fault,
-    arrived: float,
+    timeline: Timeline,
 ) -> tuple[str, web.StreamResponse]:
     n = max(1, plan.completion_tokens)
     at = min(n - 1, int(fault.at * n)) if fault.kind is not None else -1
@@ -363,8 +468,8 @@ async def _stream(
     try:
         await resp.prepare(request)
         pending = enc.role() if req.chat else b""  # goes out with the first token, as in vLLM
-        async with _Admission(state, arrived) as admitted:
-            deadline = await _first_deadline(state, req, admitted)
+        async with _Admission(state, timeline) as admitted:
+            deadline = await _first_deadline(state, req, admitted, timeline)
             count_at = deadline + min(_COUNT_DELAY, 0.5 * (n - 1) * state.gap())
             i = 0
             while i < n:
@@ -399,8 +504,11 @@ async def _stream(
                     i += 1
                     deadline += state.gap()
                 data = b"".join(batch)
+                timeline.generated = i
                 if data:
                     await resp.write(data)
+                    if timeline.first is None:
+                        timeline.first = loop.time()
                 if now >= count_at:
                     req.prompt.start()  # idempotent
         tail = b""
@@ -408,6 +516,7 @@ async def _stream(
             tail = enc.usage(await _counted(req), plan.completion_tokens)
         await resp.write(tail + DONE)
         await resp.write_eof()
+        timeline.end = loop.time()
     except _WRITE_ERRORS:
         return "cancelled", resp
     except BadRequest as exc:  # counting failed after the answer had begun
@@ -426,12 +535,12 @@ async def _respond(
     plan: GenerationPlan,
     enc: ChunkEncoder,
     fault: Fault,
-    arrived: float,
+    timeline: Timeline,
 ) -> tuple[str, web.StreamResponse]:
     loop = asyncio.get_running_loop()
     req.prompt.start()
-    async with _Admission(state, arrived) as admitted:
-        deadline = await _first_deadline(state, req, admitted)
+    async with _Admission(state, timeline) as admitted:
+        deadline = await _first_deadline(state, req, admitted, timeline)
         if fault.kind == "stall":
             deadline += state.config.stall_s
         for _ in range(max(0, plan.completion_tokens - 1)):
@@ -441,6 +550,7 @@ async def _respond(
         delay = deadline - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
+        timeline.first = timeline.end = loop.time()
     if fault.kind == "drop":
         if request.transport is not None:
             request.transport.abort()
@@ -474,5 +584,7 @@ def create_app(
     app.router.add_post("/v1/completions", _completions)
     app.router.add_get("/sim/stats", _stats)
     app.router.add_get("/sim/requests", _requests)
+    app.router.add_get("/sim/truth", _truth)
+    app.router.add_get("/metrics", _metrics)
     app.router.add_post("/sim/reset", _reset)
     return app

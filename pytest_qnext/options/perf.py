@@ -362,7 +362,7 @@ PERF: tuple[Option, ...] = (
     Option(
         "--qnext-perf-rounds",
         "Rounds per point (each round runs the whole point; every metric is the mean over "
-        "rounds with a 95% interval, and baseline comparisons use those intervals).",
+        "rounds with a 95 percent interval, and baseline comparisons use those intervals).",
         integer(minimum=1),
         default=1,
         metavar="N",

@@ -71,7 +71,9 @@ def load_baseline(path: Path) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
-def _find(rows: Sequence[Mapping[str, Any]], current: Mapping[str, Any]) -> Mapping[str, Any] | None:
+def _find(
+    rows: Sequence[Mapping[str, Any]], current: Mapping[str, Any]
+) -> Mapping[str, Any] | None:
     parallel, number, rate = current["parallel"], current["number"], current.get("rate")
     same = [r for r in rows if r.get("parallel") == parallel and r.get("rate") == rate]
     exact = [r for r in same if r.get("number") == number]
@@ -138,7 +140,9 @@ def compare_baseline(
             basis = f"95% interval of the change ±{noise:.1%} across rounds"
             within = "" if significant or worse <= 0 else " (not significant)"
         else:
-            noise = math.hypot(float(noise_now.get(metric, 0.0)), float(noise_then.get(metric, 0.0)))
+            noise = math.hypot(
+                float(noise_now.get(metric, 0.0)), float(noise_then.get(metric, 0.0))
+            )
             passed = worse <= max_regression
             basis = f"noise ±{noise:.1%}"
             within = " (within noise)" if abs(change) <= noise else ""

@@ -117,10 +117,16 @@ METRICS: tuple[Metric, ...] = (
     Metric("goodput", "req/s", "higher", "good requests/s", baseline=True),
     Metric("good_output_throughput", "tok/s", "higher", "output tokens/s of good requests"),
     *_server_metrics(),
-    Metric("max_concurrency", "count", "higher", "highest concurrency meeting the limits",
-           scope="search"),
-    Metric("max_rate", "req/s", "higher", "highest request rate meeting the limits",
-           scope="search"),
+    Metric(
+        "max_concurrency",
+        "count",
+        "higher",
+        "highest concurrency meeting the limits",
+        scope="search",
+    ),
+    Metric(
+        "max_rate", "req/s", "higher", "highest request rate meeting the limits", scope="search"
+    ),
 )
 
 _BY_NAME = {m.name: m for m in METRICS}

@@ -41,11 +41,15 @@ def build_conversations(
 
     settings = builder.settings
     if builder.api != "chat":
-        raise PromptError("--qnext-perf-dataset multi_turn sends chat histories; use --qnext-api chat")
+        raise PromptError(
+            "--qnext-perf-dataset multi_turn sends chat histories; use --qnext-api chat"
+        )
     out: list[Conversation] = []
     if settings.dataset_path is not None:
         try:
-            stored = builder.cache("conversations", lambda: read_conversations(settings.dataset_path))
+            stored = builder.cache(
+                "conversations", lambda: read_conversations(settings.dataset_path)
+            )
         except WorkloadError as exc:
             raise _error(exc) from None
         for i in indexes:
@@ -72,8 +76,13 @@ def build_trace(
 ) -> tuple[list[PerfRequest], list[float]]:
     """The first `count` rows of the trace as requests, and their send offsets (seconds)."""
     settings = builder.settings
+    path = settings.dataset_path
+    if path is None:
+        from pytest_qnext.perf.prompts import PromptError
+
+        raise PromptError("--qnext-perf-dataset trace needs --qnext-perf-dataset-path FILE")
     try:
-        rows: list[TraceRow] = builder.cache("trace", lambda: read_trace(settings.dataset_path))
+        rows: list[TraceRow] = builder.cache("trace", lambda: read_trace(path))
     except WorkloadError as exc:
         raise _error(exc) from None
     chosen = rows[:count]
@@ -83,19 +92,33 @@ def build_trace(
         hashes, tail = block_layout(row, size)
         ids = [t for h in hashes for t in _block_ids(builder, h, size)]
         unique = builder.unique_ids(start + j, rng, tail)
-        gen = {**builder.gen_config, "max_tokens": row.output_length, "min_tokens": row.output_length}
+        gen = {
+            **builder.gen_config,
+            "max_tokens": row.output_length,
+            "min_tokens": row.output_length,
+        }
         gen["ignore_eos"] = True
         prompt_ids = ids + unique
         if builder.api == "completions":
             requests.append(
-                builder.request(start + j, len(prompt_ids), prompt=prompt_ids, gen_config=gen,
-                                completion=row.output_length)
+                builder.request(
+                    start + j,
+                    len(prompt_ids),
+                    prompt=prompt_ids,
+                    gen_config=gen,
+                    completion=row.output_length,
+                )
             )
             continue
         messages = [{"role": "user", "content": builder.tokenizer.decode(prompt_ids)}]
         requests.append(
-            builder.request(start + j, builder.chat_count(messages), messages=messages,
-                            gen_config=gen, completion=row.output_length)
+            builder.request(
+                start + j,
+                builder.chat_count(messages),
+                messages=messages,
+                gen_config=gen,
+                completion=row.output_length,
+            )
         )
     offsets = trace_offsets([r.timestamp for r in chosen], settings.trace_speed)
     return requests, offsets

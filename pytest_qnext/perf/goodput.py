@@ -11,6 +11,7 @@ per second), the definitions of vLLM bench's `--goodput` and AIPerf's good-reque
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -78,7 +79,7 @@ def request_values(
     tpot = None
     if ttft is not None and output_tokens is not None and output_tokens > 1:
         tpot = (e2e - ttft) / (output_tokens - 1)
-    gaps = [b - a for a, b in zip(chunk_times, chunk_times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(chunk_times)]
     return {"ttft": ttft, "tpot": tpot, "e2e": e2e, "itl": max(gaps) if gaps else None}
 
 

@@ -29,7 +29,6 @@ import random
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Union
 
 from pytest_qnext import aioloop
 from pytest_qnext.options import default
@@ -52,7 +51,7 @@ __all__ = [
 
 LAG_PROBE_INTERVAL = 0.005  # seconds between event-loop lag samples
 
-Job = Union[PerfRequest, Conversation]
+Job = PerfRequest | Conversation
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,7 @@ class PointRun:
         return max(self.window_end - self.window_start, 1e-9)
 
 
-Prepared = Union[tuple[PerfRequest, bytes], Conversation]
+Prepared = tuple[PerfRequest, bytes] | Conversation
 
 
 def _prepare(client: StreamSender, jobs: Sequence[Job]) -> list[Prepared]:
@@ -120,7 +119,9 @@ def _prepare(client: StreamSender, jobs: Sequence[Job]) -> list[Prepared]:
         if isinstance(job, Conversation):
             out.append(job)
         else:
-            body = client.payload(messages=job.messages, prompt=job.prompt, gen_config=job.gen_config)
+            body = client.payload(
+                messages=job.messages, prompt=job.prompt, gen_config=job.gen_config
+            )
             out.append((job, body))
     return out
 
@@ -317,7 +318,7 @@ async def _run(
             ready: asyncio.Future[None] = loop.create_future()
             go: asyncio.Future[float | None] = loop.create_future()
             task = asyncio.ensure_future(run_jobs(target, jobs, plan, warmup, ready=ready, go=go))
-            await asyncio.wait([ready, task], return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait([ready, task], return_when=asyncio.FIRST_COMPLETED)  # type: ignore[type-var]
             if scraper is not None and not task.done():
                 await scraper.begin()  # the "before" scrape: after warmup, before the window
             go.set_result(None)

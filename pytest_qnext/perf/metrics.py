@@ -147,7 +147,10 @@ def _turns(records: Sequence[PerfRecord]) -> list[dict[str, Any]]:
 
 
 def _goodput(
-    run: PointRun, limits: Sequence[RequestLimit], tokens: dict[int, int | None], out: dict[str, Any]
+    run: PointRun,
+    limits: Sequence[RequestLimit],
+    tokens: dict[int, int | None],
+    out: dict[str, Any],
 ) -> None:
     if not limits:
         return

@@ -12,15 +12,17 @@ import math
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_qnext.options import NUMBER_FACTOR, PERF_DATASETS, default, given, value
 from pytest_qnext.options.perf import PERF_SAMPLING
 from pytest_qnext.options.values import usage_error
-from pytest_qnext.perf.goodput import RequestLimit
 from pytest_qnext.perf.slo import SLO
+
+if TYPE_CHECKING:
+    from pytest_qnext.perf.goodput import RequestLimit
 
 __all__ = ["DATASETS", "PerfSettings", "SweepPoint", "from_config"]
 
@@ -114,9 +116,7 @@ class PerfSettings:
             return base
         if len(self.rates) == 1 or len(base) == 1:
             return [SweepPoint(b.parallel, b.number, r) for b in base for r in self.rates]
-        return [
-            SweepPoint(b.parallel, b.number, r) for b, r in zip(base, self.rates, strict=True)
-        ]
+        return [SweepPoint(b.parallel, b.number, r) for b, r in zip(base, self.rates, strict=True)]
 
     @property
     def ignore_eos(self) -> bool:
@@ -142,7 +142,9 @@ class PerfSettings:
             body["messages"] = "<messages from the file>"
         else:
             message = [{"role": "user", "content": prompt}]
-            body = build_body("chat", model, messages=message, gen_config=self.gen_config, stream=True)
+            body = build_body(
+                "chat", model, messages=message, gen_config=self.gen_config, stream=True
+            )
         return "qnext perf: request body (chat API): " + encode_body(body).decode("utf-8")
 
     def _load_text(self) -> str:
@@ -220,12 +222,24 @@ def _check_combinations(
 ) -> None:
     """One-line usage errors for options that make no sense together."""
     rates = value(config, "--qnext-rate")
-    _needs(config, "--qnext-burstiness", bool(rates), "it shapes open-loop arrivals; give "
-           "--qnext-rate too")
-    _needs(config, "--qnext-prefix-length", dataset == "random", "only the random dataset "
-           "has a shared prefix; use --qnext-perf-dataset random")
-    _needs(config, "--qnext-turns", dataset == "multi_turn", "use it with "
-           "--qnext-perf-dataset multi_turn")
+    _needs(
+        config,
+        "--qnext-burstiness",
+        bool(rates),
+        "it shapes open-loop arrivals; give --qnext-rate too",
+    )
+    _needs(
+        config,
+        "--qnext-prefix-length",
+        dataset == "random",
+        "only the random dataset has a shared prefix; use --qnext-perf-dataset random",
+    )
+    _needs(
+        config,
+        "--qnext-turns",
+        dataset == "multi_turn",
+        "use it with --qnext-perf-dataset multi_turn",
+    )
     for flag in ("--qnext-trace-speed", "--qnext-trace-block-size"):
         _needs(config, flag, dataset == "trace", "use it with --qnext-perf-dataset trace")
     find_max = value(config, "--qnext-find-max")
@@ -238,8 +252,10 @@ def _check_combinations(
             "parallel value (the in-flight cap of every rate) or one per rate",
         )
     if find_max and len(rates) > 1:
-        raise usage_error("--qnext-rate", "give one rate with --qnext-find-max (the search "
-                          "over rates starts there)")
+        raise usage_error(
+            "--qnext-rate",
+            "give one rate with --qnext-find-max (the search over rates starts there)",
+        )
     if find_max and len(number) > 1:
         raise usage_error("--qnext-number", "give one number (or none) with --qnext-find-max")
     if find_max and dataset == "trace":

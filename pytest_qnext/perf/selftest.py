@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-__all__ = ["SECONDS", "STREAMS", "client_capacity", "capacity_line"]
+__all__ = ["SECONDS", "STREAMS", "capacity_line", "client_capacity"]
 
 STREAMS = 32
 SECONDS = 0.5

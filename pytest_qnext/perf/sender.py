@@ -60,6 +60,7 @@ def valid_text(text: str) -> tuple[str, int]:
     found = len(_SURROGATE.findall(text))
     return (_SURROGATE.sub("\ufffd", text), found) if found else (text, 0)
 
+
 _HEADERS = {
     "Content-Type": "application/json",
     "Accept": "text/event-stream",

@@ -95,7 +95,7 @@ class PerfSession:
         perf: PerfSettings = settings.perf
         url = perf.metrics_url
         if url is None:
-            url = metrics_url_for(tuple(target.urls)[0])
+            url = metrics_url_for(next(iter(target.urls)))
         return cls(
             perf,
             Target(
@@ -187,12 +187,13 @@ class PerfSession:
     def _finish_point(
         self, point: SweepPoint, rounds: list[dict[str, Any]], gates: list[GateResult]
     ) -> tuple[PerfPoint, dict[str, Any]]:
-        s = self.settings
         metrics = aggregate_rounds(rounds)
         metrics["request_template"] = request_template(self.builder(), self.target.model)
         if self.client_capacity:
             metrics["client_capacity"] = self.client_capacity
-        new_missing = [m for m in metrics.get("server_missing") or [] if m not in self._missing_seen]
+        new_missing = [
+            m for m in metrics.get("server_missing") or [] if m not in self._missing_seen
+        ]
         self._missing_seen.update(new_missing)
         metrics["server_missing_new"] = new_missing
         if metrics["completed"] == 0:
@@ -268,9 +269,7 @@ class PerfSession:
         point = self.probe_point(load)
         _run, metrics = self._measure(point)
         probe = search.record(load, f"find_max-{slot}-{point.id}", metrics)
-        self._finish_point(
-            SweepPoint(point.parallel, point.number, point.rate), [metrics], []
-        )
+        self._finish_point(SweepPoint(point.parallel, point.number, point.rate), [metrics], [])
         verdict = "meets" if probe.passed else "misses"
         noisy = " (within noise: repeated)" if probe.uncertain else ""
         values = ", ".join(f"{k}={v:.6g}" for k, v in probe.values.items() if v is not None)

@@ -51,7 +51,7 @@ class SLO:
 
     @property
     def scope(self) -> str:
-        """"point" (checked on every sweep point) or "search" (on the capacity answer)."""
+        """ "point" (checked on every sweep point) or "search" (on the capacity answer)."""
         metric = get(self.metric)
         return metric.scope if metric is not None else "point"
 
@@ -109,7 +109,6 @@ def parse_regression(text: str) -> float:
     if not value > 0:
         raise SLOError(f"{text!r} must be above 0")
     return value
-
 
 
 def parse_point_limits(text: str) -> tuple[SLO, ...]:

@@ -82,7 +82,9 @@ class Scraper:
                     raise OSError(f"HTTP {resp.status}")
             self.scrapes.append(Scrape(time.perf_counter(), phase, body.decode("utf-8", "replace")))
         except Exception as exc:  # telemetry is never fatal
-            self.scrapes.append(Scrape(time.perf_counter(), phase, None, f"{exc or type(exc).__name__}"))
+            self.scrapes.append(
+                Scrape(time.perf_counter(), phase, None, f"{exc or type(exc).__name__}")
+            )
             self._dead = phase == "before"  # no /metrics at all: stop asking
 
     async def _periodic(self) -> None:
@@ -156,7 +158,9 @@ def histogram_quantile(q: float, buckets: Sequence[tuple[float, float]]) -> floa
                 return lower_bound  # the highest finite bound, as Prometheus does
             if count == lower_count:
                 return bound
-            return lower_bound + (bound - lower_bound) * (rank - lower_count) / (count - lower_count)
+            return lower_bound + (bound - lower_bound) * (rank - lower_count) / (
+                count - lower_count
+            )
         lower_bound, lower_count = bound, count
     return lower_bound
 
@@ -214,7 +218,9 @@ def summarize(scrapes: Sequence[Scrape]) -> dict[str, Any]:
             continue
         count = _delta(before, after, f"{name}_count")
         out[f"server_{what}_n"] = int(count)
-        out[f"server_{what}_mean"] = _delta(before, after, f"{name}_sum") / count if count else math.nan
+        out[f"server_{what}_mean"] = (
+            _delta(before, after, f"{name}_sum") / count if count else math.nan
+        )
         then = dict(_buckets(before, name))
         delta = [(le, c - then.get(le, 0.0)) for le, c in _buckets(after, name)]
         for p in (50, 90, 99):

@@ -29,7 +29,11 @@ def request_template(builder: Any, model: str) -> dict[str, Any]:
         )
     else:
         body = build_body(
-            "completions", model, prompt=PROMPT_PLACEHOLDER, gen_config=builder.gen_config, stream=True
+            "completions",
+            model,
+            prompt=PROMPT_PLACEHOLDER,
+            gen_config=builder.gen_config,
+            stream=True,
         )
     return body
 

@@ -130,7 +130,7 @@ def _main() -> int:
         ready: asyncio.Future[None] = loop.create_future()
         start: asyncio.Future[float | None] = loop.create_future()
         task = asyncio.ensure_future(run_jobs(target, jobs, plan, warmup, ready=ready, go=start))
-        await asyncio.wait([ready, task], return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait([ready, task], return_when=asyncio.FIRST_COMPLETED)  # type: ignore[type-var]
         if not task.done():
             stdout.write(READY)
             stdout.flush()

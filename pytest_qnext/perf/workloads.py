@@ -133,9 +133,7 @@ def read_trace(path: Path) -> list[TraceRow]:
     return rows
 
 
-def block_layout(
-    row: TraceRow, block_size: int
-) -> tuple[Sequence[int], int]:
+def block_layout(row: TraceRow, block_size: int) -> tuple[Sequence[int], int]:
     """(hash ids whose whole blocks fit in the input, unique tokens after them)."""
     whole = min(len(row.hash_ids), row.input_length // block_size)
     return row.hash_ids[:whole], row.input_length - whole * block_size

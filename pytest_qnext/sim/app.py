@@ -36,8 +36,8 @@ import math
 import secrets
 import time
 from collections import Counter, deque
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -148,7 +148,9 @@ class SimState:
         self.exposition.prefix_queries.inc(len(ids) if ids is not None else 0)
         self.exposition.prefix_hits.inc(timeline.hit_tokens)
 
-    def finished(self, req: ParsedRequest, timeline: Timeline, plan: GenerationPlan, fault: Fault) -> None:
+    def finished(
+        self, req: ParsedRequest, timeline: Timeline, plan: GenerationPlan, fault: Fault
+    ) -> None:
         """Record a request that completed: histograms and the truth row."""
         if timeline.first is None or timeline.end is None:
             return

@@ -64,7 +64,7 @@ class PromptTokens:
         self,
         bound: int,
         exact: int | None = None,
-        job: Callable[[], int] | None = None,
+        job: Callable[[], int | list[int]] | None = None,
         pool: Callable[[], ThreadPoolExecutor] | None = None,
         ids: Sequence[int] | None = None,
     ) -> None:
@@ -167,7 +167,7 @@ class TokenWork:
             )
         return self._pool
 
-    def _submit(self, bound: int, job: Callable[[], int]) -> PromptTokens:
+    def _submit(self, bound: int, job: Callable[[], int | list[int]]) -> PromptTokens:
         return PromptTokens(bound, job=job, pool=self._executor)
 
     def _encode_len(self, text: str) -> int:

@@ -40,7 +40,9 @@ def make_app(mode: str) -> web.Application:
         await resp.prepare(request)
         await resp.write(_chunk({"role": "assistant", "content": ""}))
         if mode == "surrogate":
-            text = b'data: {"choices":[{"index":0,"delta":{"content":"' + LONE.encode() + b'"}}]}\n\n'
+            text = (
+                b'data: {"choices":[{"index":0,"delta":{"content":"' + LONE.encode() + b'"}}]}\n\n'
+            )
             await resp.write(text)
         else:
             await resp.write(_chunk({"content": "one two three"}))

@@ -49,7 +49,10 @@ def one_line_usage_error(result: pytest.RunResult, fragment: str) -> None:
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (("--qnext-tokenizer", "/no/such/tokenizer"), "--qnext-tokenizer: /no/such/tokenizer does not exist"),
+        (
+            ("--qnext-tokenizer", "/no/such/tokenizer"),
+            "--qnext-tokenizer: /no/such/tokenizer does not exist",
+        ),
         (("--qnext-tokenizer", "./missing-dir"), "--qnext-tokenizer: ./missing-dir does not exist"),
         (
             ("--qnext-tokenizer", "nobody-org/no-such-model-qnext"),

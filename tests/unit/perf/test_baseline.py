@@ -72,8 +72,11 @@ def test_intervals_across_rounds_decide_significance() -> None:
     (gate,) = compare_baseline(tight, base, 0.10)
     assert not gate.passed and "REGRESSED" in gate.message
     # significant but within the allowed regression
-    (gate,) = compare_baseline(_row(ttft_p50=0.105, ci95={"ttft_p50": [0.1049, 0.1051]}),
-                               [_row(ttft_p50=0.1, ci95={"ttft_p50": [0.0999, 0.1001]})], 0.10)
+    (gate,) = compare_baseline(
+        _row(ttft_p50=0.105, ci95={"ttft_p50": [0.1049, 0.1051]}),
+        [_row(ttft_p50=0.1, ci95={"ttft_p50": [0.0999, 0.1001]})],
+        0.10,
+    )
     assert gate.passed
 
 
@@ -109,5 +112,5 @@ def test_unusable_baselines_are_refused(tmp_path: Path, content: object, message
 def test_missing_baseline_path(tmp_path: Path) -> None:
     with pytest.raises(SLOError, match="does not exist"):
         resolve_baseline(tmp_path / "nope")
-    with pytest.raises(SLOError, match="holds no summary.json"):
+    with pytest.raises(SLOError, match=r"holds no summary\.json"):
         resolve_baseline(tmp_path)

@@ -3,6 +3,7 @@ the simulator's own truth (/sim/truth) rather than against numbers written into 
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import random
@@ -107,7 +108,7 @@ def test_multi_turn_resends_the_history_with_the_real_replies() -> None:
     for records in by_conversation.values():
         records.sort(key=lambda r: r.request.turn)
         assert [r.request.turn for r in records] == [0, 1, 2]
-        for before, after in zip(records, records[1:], strict=False):
+        for before, after in itertools.pairwise(records):
             sent = after.request.messages
             assert sent[: len(before.request.messages)] == before.request.messages
             assert sent[len(before.request.messages)] == {

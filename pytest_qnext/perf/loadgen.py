@@ -103,6 +103,7 @@ class PointRun:
     scrapes: list[Scrape] = field(default_factory=list)
     jobs_sent: int = 0  # jobs started (below `number` when --qnext-duration ended the point)
     workers: int = 1
+    client_cpu_s: float = 0.0  # CPU seconds of every sender over the window (start-up excluded)
 
     @property
     def duration(self) -> float:
@@ -242,6 +243,7 @@ class SenderResult:
     start: float
     loop_lags: list[float]
     started: int
+    cpu_s: float = 0.0  # this sender's CPU seconds from its window's start to its records
 
 
 async def run_jobs(
@@ -280,6 +282,7 @@ async def run_jobs(
         lags: list[float] = []
         stop = asyncio.Event()
         probe = asyncio.get_running_loop().create_task(_lag_probe(lags, stop))
+        cpu = time.process_time()
         with _gc_paused():
             start = time.perf_counter() if start_at is None else start_at
             stop_at = None if plan.duration is None else start + plan.duration
@@ -297,7 +300,8 @@ async def run_jobs(
                 stop.set()
                 await probe
         client.decode_pending()
-        return SenderResult(measured, warm, start, lags, started)
+        cpu = time.process_time() - cpu
+        return SenderResult(measured, warm, start, lags, started, cpu)
 
 
 async def _run(
@@ -341,6 +345,7 @@ async def _run(
         scrapes=scraper.scrapes if scraper is not None else [],
         jobs_sent=sum(res.started for res in results),
         workers=workers,
+        client_cpu_s=sum(res.cpu_s for res in results),
     )
 
 

@@ -190,6 +190,7 @@ def compute_metrics(
         "failed": len(records) - len(ok),
         "jobs_sent": run.jobs_sent,
         "workers": run.workers,
+        "client_cpu_s": run.client_cpu_s,
         "invalid_text": sum(1 for r in records if getattr(r.record, "invalid_text", 0)),
     }
     errors = Counter(str(r.record.error_kind) for r in records if not r.record.ok)

@@ -196,8 +196,10 @@ def summarize(scrapes: Sequence[Scrape]) -> dict[str, Any]:
     during = [parse_text(s.text) for s in scrapes if s.phase == "during" and s.text]
     missing: list[str] = []
     for what, key in (("running", "running"), ("waiting", "waiting"), ("kv_usage", "kv_usage")):
-        if not _gauge(during or [after], what, out, key) and not _find(after, what):
+        if not _find(after, what):
             missing.append(NAMES[what][0])
+        elif during:  # a point shorter than the interval has no scrape while it ran
+            _gauge(during, what, out, key)
     hits, queries = _find(after, "prefix_hits"), _find(after, "prefix_queries")
     if hits and queries:
         asked = _delta(before, after, queries)

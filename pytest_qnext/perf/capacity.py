@@ -1,8 +1,8 @@
 """Capacity search (`--qnext-find-max "ttft_p99<=2.0,tpot_p99<=0.05"`): the highest load
 (concurrency, or open-loop rate with --qnext-rate) whose point meets every limit.
 
-Bracketing, then bisection: the first probe is the range's LOW; while probes pass, the load
-doubles (up to HIGH); the first failing probe closes the bracket [highest pass, lowest fail],
+Bracketing, then bisection: the first probe is the range's LOW (over rates: the --qnext-rate
+given, halved down to LOW while it misses); while probes pass, the load doubles (up to HIGH); the first failing probe closes the bracket [highest pass, lowest fail],
 which is then halved until it is no wider than the step. A probe whose value for some limit is
 within its own noise of that limit (the bootstrap interval of the metric, metrics.py) is
 repeated at the same load (at most `REPEATS` more times); the verdict at a load is that of the
@@ -55,6 +55,7 @@ class CapacitySearch:
     high: float
     step: float
     budget: int
+    start: float | None = None  # the first probe (default: LOW)
     probes: list[Probe] = field(default_factory=list)
     passed_at: float | None = None  # highest load that met the limits
     failed_at: float | None = None  # lowest load that did not
@@ -100,14 +101,18 @@ class CapacitySearch:
             self.reason = f"probe budget ({self.budget}) spent"
             return None
         if not self.probes:
-            return self._round(self.low)
+            first = self.low if self.start is None else min(max(self.start, self.low), self.high)
+            return self._round(first)
         last = self.probes[-1]
         repeats = sum(1 for p in self.probes if p.load == last.load) - 1
         if last.uncertain and repeats < REPEATS:
             return last.load
         self._bracket()
         if self.passed_at is None:
-            self.reason = f"the lowest load {last.load:g} does not meet the limits"
+            lowest = min(p.load for p in self.probes)
+            if lowest > self.low:
+                return self._round(max(self.low, lowest / 2))
+            self.reason = f"the lowest load {lowest:g} does not meet the limits"
             return None
         if self.failed_at is None:
             if self.passed_at >= self.high:

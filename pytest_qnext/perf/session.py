@@ -85,6 +85,7 @@ class PerfSession:
                 high,
                 settings.find_max_step,
                 settings.find_max_probes,
+                start=settings.rate,
             )
 
     @classmethod

@@ -2,8 +2,9 @@
 (concurrency, or open-loop rate with --qnext-rate) whose point meets every limit.
 
 Bracketing, then bisection: the first probe is the range's LOW (over rates: the --qnext-rate
-given, halved down to LOW while it misses); while probes pass, the load doubles (up to HIGH); the first failing probe closes the bracket [highest pass, lowest fail],
-which is then halved until it is no wider than the step. A probe whose value for some limit is
+given, halved down to LOW while it misses); while probes pass, the load doubles (up to
+HIGH); the first failing probe closes the bracket [highest pass, lowest fail], which is then
+halved until it is no wider than the step. A probe whose value for some limit is
 within its own noise of that limit (the bootstrap interval of the metric, metrics.py) is
 repeated at the same load (at most `REPEATS` more times); the verdict at a load is that of the
 mean over its repeats. Every probe is one pytest item (`test_find_max[probe-03]`); the search

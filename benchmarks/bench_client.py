@@ -63,20 +63,7 @@ TOKENIZER = (
 
 
 def ours(url: str, model: str, streams: int, number: int, tokens: int) -> dict[str, Any]:
-    settings = PerfSettings(
-        min_prompt_length=PROMPT_TOKENS,
-        max_prompt_length=PROMPT_TOKENS,
-        min_tokens=tokens,
-        max_tokens=tokens,
-        tokenizer=str(TOKENIZER),
-        extra_args={"ignore_eos": True},
-    )
-    counter, hf = load_perf_tokenizer(settings.tokenizer)
-    requests = PromptBuilder(settings, "chat", counter, hf).build(number)
-    cpu = time.process_time()
-    run = run_point(Target((url,), model), requests, parallel=streams)
-    cpu = time.process_time() - cpu
-    m = compute_metrics(run, counter)
+    m = _point(url, streams, number, tokens, 1, model=model, start=0)
     return {
         "ttft_p50": m["ttft_p50"],
         "ttft_mean": m["ttft_mean"],
@@ -84,7 +71,7 @@ def ours(url: str, model: str, streams: int, number: int, tokens: int) -> dict[s
         "itl_p50": m["itl_p50"],
         "concurrency": m["achieved_concurrency"],
         "output_throughput": m["output_throughput"],
-        "cpu_per_100k": cpu / max(m["output_tokens"], 1) * 1e5,
+        "cpu_per_100k": m["cpu_all_per_100k"],
         "errors": m["errors"],
         "loop_lag_p99": m["loop_lag_p99"],
     }
@@ -359,7 +346,17 @@ def _cpu() -> float:
     return time.process_time() + children.ru_utime + children.ru_stime
 
 
-def _point(url: str, streams: int, number: int, tokens: int, workers: int) -> dict[str, Any]:
+def _point(
+    url: str,
+    streams: int,
+    number: int,
+    tokens: int,
+    workers: int,
+    model: str = "qnext-sim",
+    start: int | None = None,
+) -> dict[str, Any]:
+    """One point of `number` random prompts, `tokens` output tokens each, from `workers` sender
+    processes; its metrics and the client CPU per 100k output tokens."""
     settings = PerfSettings(
         min_prompt_length=PROMPT_TOKENS,
         max_prompt_length=PROMPT_TOKENS,
@@ -369,9 +366,10 @@ def _point(url: str, streams: int, number: int, tokens: int, workers: int) -> di
         extra_args={"ignore_eos": True},
     )
     counter, hf = load_perf_tokenizer(settings.tokenizer)
-    requests = PromptBuilder(settings, "chat", counter, hf).build(number, start=workers * 10**6)
+    first = workers * 10**6 if start is None else start
+    requests = PromptBuilder(settings, "chat", counter, hf).build(number, start=first)
     cpu = _cpu()
-    run = run_point(Target((url,), "qnext-sim"), requests, parallel=streams, workers=workers)
+    run = run_point(Target((url,), model), requests, parallel=streams, workers=workers)
     cpu = _cpu() - cpu
     m = compute_metrics(run, counter)
     per = 1e5 / max(m["output_tokens"], 1)

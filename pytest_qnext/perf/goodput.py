@@ -16,6 +16,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from pytest_qnext.perf.slo import UNITS
+
 __all__ = [
     "REQUEST_LATENCIES",
     "GoodputError",
@@ -27,7 +29,6 @@ __all__ = [
 
 REQUEST_LATENCIES = ("ttft", "tpot", "e2e", "itl")
 _LIMIT_RE = re.compile(r"^\s*([a-z0-9_]+)\s*<=\s*([-+0-9.eE]+)\s*(ms|s)?\s*$")
-_UNITS = {"ms": 1e-3, "s": 1.0, None: 1.0}
 
 
 class GoodputError(ValueError):
@@ -61,7 +62,7 @@ def parse_goodput(text: str) -> tuple[RequestLimit, ...]:
                 f"unknown latency {name!r}; use one of: {', '.join(REQUEST_LATENCIES)}"
             )
         try:
-            value = float(raw) * _UNITS[unit]
+            value = float(raw) * UNITS[unit]
         except ValueError:
             raise GoodputError(f"limit {raw!r} of {name} is not a number") from None
         if not value > 0 or value == float("inf"):

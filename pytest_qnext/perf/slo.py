@@ -18,13 +18,14 @@ __all__ = [
     "SLO",
     "GateResult",
     "SLOError",
+    "UNITS",
     "parse_point_limits",
     "parse_regression",
     "parse_slo",
 ]
 
 _SLO_RE = re.compile(r"^\s*([a-z0-9_]+)\s*(<=|>=)\s*([-+0-9.eE]+)\s*(ms|s)?\s*$")
-_UNITS = {"ms": 1e-3, "s": 1.0, None: 1.0}
+UNITS = {"ms": 1e-3, "s": 1.0, None: 1.0}  # latency limits: seconds, or ms
 
 
 class SLOError(ValueError):
@@ -93,7 +94,7 @@ def parse_slo(text: str) -> SLO:
             f"unknown metric {metric!r} in {text!r}; use one of: {', '.join(GATE_METRICS)}"
         )
     try:
-        limit = float(raw) * _UNITS[unit]
+        limit = float(raw) * UNITS[unit]
     except ValueError:
         raise SLOError(f"limit {raw!r} in {text!r} is not a number") from None
     return SLO(metric, op, limit)

@@ -16,9 +16,9 @@ from pytest_qnext.perf.catalog import GATE_METRICS, POINT_METRICS, get
 
 __all__ = [
     "SLO",
+    "UNITS",
     "GateResult",
     "SLOError",
-    "UNITS",
     "parse_point_limits",
     "parse_regression",
     "parse_slo",

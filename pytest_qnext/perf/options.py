@@ -260,6 +260,12 @@ def _check_combinations(
         raise usage_error("--qnext-number", "give one number (or none) with --qnext-find-max")
     if find_max and dataset == "trace":
         raise usage_error("--qnext-find-max", "a trace sets its own load; use random prompts")
+    goodput_gates = [s for s in value(config, "--qnext-slo") if s.metric.startswith("good")]
+    if goodput_gates and not value(config, "--qnext-goodput"):
+        raise usage_error(
+            "--qnext-slo",
+            f"{goodput_gates[0]} needs per-request limits; give --qnext-goodput LIMITS",
+        )
     search_gates = [s for s in value(config, "--qnext-slo") if s.scope == "search"]
     if search_gates and not find_max:
         raise usage_error(

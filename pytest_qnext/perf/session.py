@@ -75,6 +75,7 @@ class PerfSession:
         self._round = 0
         self._missing_seen: set[str] = set()
         self.capacity_line: str | None = None  # the client's capacity (selftest.py), if measured
+        self.probe_lines: list[str] = []  # one per capacity-search probe, in run order
         self.client_capacity: dict[str, float] | None = None
         if settings.find_max:
             low, high = settings.find_max_range
@@ -186,7 +187,11 @@ class PerfSession:
         return run, metrics
 
     def _finish_point(
-        self, point: SweepPoint, rounds: list[dict[str, Any]], gates: list[GateResult]
+        self,
+        point: SweepPoint,
+        rounds: list[dict[str, Any]],
+        gates: list[GateResult],
+        name: str | None = None,
     ) -> tuple[PerfPoint, dict[str, Any]]:
         metrics = aggregate_rounds(rounds)
         metrics["request_template"] = request_template(self.builder(), self.target.model)
@@ -208,7 +213,7 @@ class PerfSession:
                 )
             )
         result = PerfPoint(
-            point=point.id,
+            point=name or point.id,
             parallel=point.parallel,
             number=point.number,
             rate=point.rate,
@@ -269,12 +274,12 @@ class PerfSession:
             pytest.skip(f"capacity search finished: {search.describe()}")
         point = self.probe_point(load)
         _run, metrics = self._measure(point)
-        probe = search.record(load, f"find_max-{slot}-{point.id}", metrics)
-        self._finish_point(SweepPoint(point.parallel, point.number, point.rate), [metrics], [])
-        verdict = "meets" if probe.passed else "misses"
-        noisy = " (within noise: repeated)" if probe.uncertain else ""
-        values = ", ".join(f"{k}={v:.6g}" for k, v in probe.values.items() if v is not None)
-        return f"{slot}: {search.over} {load:g} {verdict} the limits ({values}){noisy}"
+        name = f"find_max-{slot}-{point.id}"
+        probe = search.record(load, name, metrics)
+        self._finish_point(point, [metrics], [], name=name)
+        line = _probe_line(slot, search.over, probe)
+        self.probe_lines.append(line)
+        return line
 
     def search_result(self) -> list[GateResult]:
         """Finish the capacity search (no more probes) and check its gates."""
@@ -327,5 +332,14 @@ class PerfSession:
                 f"per-request records: {self.records_path}; charts: {self.report_dir}/perf_*.png"
             )
         if self.search is not None and self.search.probes:
+            lines.extend(f"capacity search {line}" for line in self.probe_lines)
             lines.append(f"capacity: {self.search.describe()}")
         return lines
+
+
+def _probe_line(slot: str, over: str, probe: Any) -> str:
+    """One line per probe: its load, verdict and values."""
+    verdict = "meets" if probe.passed else "misses"
+    noisy = " (within noise: repeated)" if probe.uncertain else ""
+    values = ", ".join(f"{k}={v:.6g}" for k, v in probe.values.items() if v is not None)
+    return f"{slot}: {over} {probe.load:g} {verdict} the limits ({values}){noisy}"

@@ -88,6 +88,7 @@ def test_find_max_meets_the_simulators_boundary_in_few_probes(suite: pytest.Pyte
             "*test_find_max?probe-01? PASSED*",
             "*test_find_max?result? FAILED*",
             f"*SLO max_concurrency>=24 violated: measured {capacity['value']} vs limit 24*",
+            "*capacity search probe-01: concurrency 1 meets the limits (tpot_p99=*",
             f"*capacity: max_concurrency = {capacity['value']} (meets tpot_p99<={TPOT_LIMIT:g}*",
         ]
     )
@@ -95,8 +96,8 @@ def test_find_max_meets_the_simulators_boundary_in_few_probes(suite: pytest.Pyte
     assert outcomes["passed"] == len(probes) and outcomes["failed"] == 1
     assert outcomes.get("skipped", 0) == 8 - len(probes)
     # the probes are perf points in summary.json, each with its load
-    points = {p["point"]: p for p in summary["perf"]}
-    assert len(points) == len({p["point"] for p in probes})
+    assert [p["point"] for p in summary["perf"]] == [p["point"] for p in probes]
+    assert all(p["point"].startswith("find_max-probe-") for p in probes)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
 
 

@@ -25,6 +25,7 @@ from pytest_qnext.options import add_options, any_given_explicitly
 from pytest_qnext.settings import Settings
 
 if TYPE_CHECKING:
+    from pytest_qnext.capability.notices import RunNotices
     from pytest_qnext.capability.session import CapabilitySession, ItemResult
     from pytest_qnext.evals.registry import Registry
     from pytest_qnext.perf.options import SweepPoint
@@ -57,6 +58,7 @@ class QnextState:
     target: ResolvedTarget | None = None
     benchmarks: Registry | None = None
     oracle_dir: Path | None = None  # the simulator's oracle answers (removed at unconfigure)
+    notices: RunNotices | None = None  # the sandbox line and run warnings (header and report)
 
 
 STATE_KEY = pytest.StashKey[QnextState]()
@@ -170,7 +172,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     """The qnext settings in effect, only in runs that use qnext (a guest stays quiet)."""
     from pytest_qnext.perf.guard import selects_perf
 
-    settings = _state(config).settings
+    state = _state(config)
+    settings = state.settings
     perf = selects_perf(config)
     if not (any_given_explicitly(config) or settings.has_target or perf):
         return []
@@ -180,6 +183,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
         capacity = config.stash[CLIENT_CAPACITY_KEY] = client_capacity(settings.perf.max_tokens)
         lines.append(capacity_line(capacity, settings.perf.workers, settings.perf.rates))
+    if state.notices is not None:
+        lines += state.notices.header + [f"qnext warning: {w}" for w in state.notices.warnings]
     return lines
 
 
@@ -191,6 +196,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if state.settings.capability.datasets:
         capability = _capability(config)
         capability.entries()  # bad datasets: one line here, not at collection
+        _check_code_benchmarks(config)
         asks = state.settings.has_target or _is_xdist_worker(config)
         if asks and not config.option.collectonly and not _is_xdist_controller(config):
             capability.warm_up()  # the prefetch child starts during collection
@@ -207,6 +213,23 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     except TargetError as exc:
         state.runner.stop()
         raise pytest.UsageError(str(exc)) from None
+
+
+def _check_code_benchmarks(config: pytest.Config) -> None:
+    """Code benchmarks need a working sandbox (else one line, exit 4); the sandbox header line
+    and the run's warnings go to the header and the report (capability/notices.py)."""
+    from pytest_qnext.capability.notices import check_sandbox, run_notices
+
+    state = _state(config)
+    capability = state.settings.capability
+    registry = _benchmarks(config)
+    specs = [registry.get(name) for name in capability.datasets]
+    if not config.option.collectonly and not _is_xdist_worker(config):
+        check_sandbox(capability, specs)
+    state.notices = run_notices(capability, specs)
+    report = config.stash.get(CAPABILITY_REPORT_KEY, None)
+    if report is not None:
+        report.run_warnings = list(state.notices.warnings)
 
 
 def _perf_sim_extra(settings: Settings) -> str:

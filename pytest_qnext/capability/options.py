@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal
@@ -16,9 +17,10 @@ from typing import Any, Literal
 import pytest
 
 from pytest_qnext.options import CACHE_MODES, default, value
+from pytest_qnext.options.capability import SANDBOX_MODES
 from pytest_qnext.options.values import usage_error
 
-__all__ = ["CACHE_MODES", "CapabilitySettings", "from_config"]
+__all__ = ["CACHE_MODES", "SANDBOX_MODES", "CapabilitySettings", "from_config"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,9 @@ class CapabilitySettings:
     max_drop: float | None = default("--qnext-max-drop")
     baseline_force: bool = default("--qnext-baseline-force")
     subsets: bool = default("--qnext-subsets")
+    sandbox: Literal["namespaces", "unsafe-local"] = default("--qnext-sandbox")
+    sandbox_workers: int | None = default("--qnext-sandbox-workers")  # None: the CPU count
+    model_cutoff: date | None = default("--qnext-model-cutoff")
 
     def args_for(self, dataset: str) -> Mapping[str, Any]:
         """This dataset's entry of --qnext-dataset-args (empty when none)."""
@@ -99,4 +104,7 @@ def from_config(config: pytest.Config) -> CapabilitySettings:
         max_drop=value(config, "--qnext-max-drop"),
         baseline_force=value(config, "--qnext-baseline-force"),
         subsets=value(config, "--qnext-subsets"),
+        sandbox=value(config, "--qnext-sandbox"),
+        sandbox_workers=value(config, "--qnext-sandbox-workers"),
+        model_cutoff=value(config, "--qnext-model-cutoff"),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,19 @@ from pytest_qnext.options.values import (
     usage_error,
 )
 
-__all__ = ["CACHE_MODES", "CAPABILITY", "DATASET_ARG_KEYS_HINT", "parse_limit"]
+__all__ = [
+    "CACHE_MODES",
+    "CAPABILITY",
+    "DATASET_ARG_KEYS_HINT",
+    "SANDBOX_MODES",
+    "parse_date",
+    "parse_limit",
+]
 
 CACHE_MODES = ("on", "off", "refresh")
+# pytest_qnext.sandbox.MODES (tests/unit/sandbox keeps them equal; importing the sandbox here
+# would load it into every pytest run)
+SANDBOX_MODES = ("namespaces", "unsafe-local")
 DATASET_ARG_KEYS_HINT = "subset_list, few_shot_num, repeats, local_path, ..."
 
 
@@ -45,6 +56,15 @@ def parse_limit(flag: str, raw: Any) -> float:
     if count >= 1 and count == int(count):
         return float(int(count))
     raise usage_error(flag, f"{value!r} must be a whole count >= 1 or a fraction in (0,1)")
+
+
+def parse_date(flag: str, raw: Any) -> date:
+    """A calendar date written YYYY-MM-DD."""
+    value = text(flag, raw)
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise usage_error(flag, f"{value!r} is not a date like 2024-12-31 (YYYY-MM-DD)") from None
 
 
 def _dataset_args(flag: str, raw: Any) -> dict[str, dict[str, Any]]:
@@ -139,7 +159,7 @@ CAPABILITY: tuple[Option, ...] = (
         "--qnext-data-dir",
         "Directory with local copies of the benchmark files (same layout and schema as the hub "
         "datasets); 'demo' = the few rows bundled with pytest-qnext (mmlu_pro, mmlu_redux, ifeval, "
-        "math_500, aime24, aime25).",
+        "math_500, aime24, aime25, live_code_bench).",
         _data_dir,
         default_text="none (load from the hub)",
         env=("QNEXT_DATA_DIR",),
@@ -200,6 +220,32 @@ CAPABILITY: tuple[Option, ...] = (
         flag_value,
         default=False,
         action="store_true",
+    ),
+    Option(
+        "--qnext-sandbox",
+        "Where benchmarks that run model-written programs (live_code_bench) run them: "
+        "namespaces (isolated: no network, no host files; needs unprivileged user namespaces "
+        "or root) or unsafe-local (resource limits only, for kernels without namespaces; "
+        "warned about in the header and the report).",
+        choice(SANDBOX_MODES),
+        default="namespaces",
+        env=("QNEXT_SANDBOX",),
+        metavar="MODE",
+    ),
+    Option(
+        "--qnext-sandbox-workers",
+        "Programs graded at once, each in its own sandbox, as answers arrive.",
+        integer(minimum=1),
+        default_text="the CPU count",
+        env=("QNEXT_SANDBOX_WORKERS",),
+        metavar="N",
+    ),
+    Option(
+        "--qnext-model-cutoff",
+        "The model's training cutoff (YYYY-MM-DD): warn in the header and the report when a "
+        "dated benchmark's window (live_code_bench start_date) does not start after it.",
+        parse_date,
+        metavar="DATE",
     ),
     Option(
         "--qnext-subsets",

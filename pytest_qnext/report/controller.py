@@ -79,6 +79,8 @@ class CapabilityReport:
         self.problems: list[str] = []
         self.planned: int | None = None  # capability items selected (unknown to xdist's controller)
         self.stopped: str | None = None  # why the run stopped early, if it did
+        # known before the first item (e.g. an unsafe sandbox, contamination): first in warnings
+        self.run_warnings: list[str] = []
 
     @property
     def gated(self) -> bool:
@@ -119,6 +121,7 @@ class CapabilityReport:
         from pytest_qnext.report.writers import write_report_dir
 
         summary = self.aggregator.summary(gates=self.gates)
+        summary["warnings"][:0] = self.run_warnings
         rows = self.aggregator.rows
         if stopped is not None and self.planned is not None and len(rows) >= self.planned:
             stopped = None  # e.g. -x, and the last item failed: every sample was scored

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pytest_qnext.sim.app import SimState
+    from pytest_qnext.sim.state import SimState
 
 __all__ = ["E2E_BUCKETS", "TTFT_BUCKETS", "Exposition"]
 

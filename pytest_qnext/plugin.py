@@ -65,6 +65,8 @@ STATE_KEY = pytest.StashKey[QnextState]()
 CAPABILITY_KEY: pytest.StashKey[CapabilitySession] = pytest.StashKey()
 CAPABILITY_REPORT_KEY: pytest.StashKey[CapabilityReport] = pytest.StashKey()
 PERF_KEY: pytest.StashKey[PerfSession] = pytest.StashKey()
+CLIENT_CAPACITY_KEY: pytest.StashKey[dict[str, float]] = pytest.StashKey()
+PROBE_FIXTURE = "qnext_probe"
 
 
 def _state(config: pytest.Config) -> QnextState:
@@ -176,6 +178,11 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     if not (any_given_explicitly(config) or settings.has_target or perf):
         return []
     lines = settings.header_lines(perf=perf)
+    if perf and not config.option.collectonly and not _is_xdist_worker(config):
+        from pytest_qnext.perf.selftest import capacity_line, client_capacity
+
+        capacity = config.stash[CLIENT_CAPACITY_KEY] = client_capacity(settings.perf.max_tokens)
+        lines.append(capacity_line(capacity, settings.perf.workers, settings.perf.rates))
     if state.notices is not None:
         lines += state.notices.header + [f"qnext warning: {w}" for w in state.notices.warnings]
     return lines
@@ -320,6 +327,29 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         # the point ids are the values: plain strings, readable in --benchmark-json's params
         ids = [p.id for p in _state(metafunc.config).settings.perf.points()]
         metafunc.parametrize(PERF_POINT_FIXTURE, ids, ids=ids, indirect=True)
+    if PROBE_FIXTURE in metafunc.fixturenames:
+        # one item per probe the capacity search may run, then its result (perf/capacity.py)
+        perf = _state(metafunc.config).settings.perf
+        slots = [f"probe-{i:02d}" for i in range(1, perf.find_max_probes + 1)] + ["result"]
+        slots = slots if perf.find_max else []
+        metafunc.parametrize(PROBE_FIXTURE, slots, ids=slots)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Perf items with nothing to run (no sweep points, no capacity search) are deselected."""
+    ours = {PERF_POINT_FIXTURE, PROBE_FIXTURE}
+    empty = [
+        item
+        for item in items
+        if ours & set(getattr(item, "fixturenames", ()))
+        and any(
+            str(mark.kwargs.get("reason", "")).startswith("got empty parameter set")
+            for mark in item.iter_markers("skip")
+        )
+    ]
+    if empty:
+        config.hook.pytest_deselected(items=empty)
+        items[:] = [item for item in items if item not in empty]
 
 
 def _start_capability(session: pytest.Session) -> None:
@@ -390,13 +420,14 @@ class _CapabilityController:
             capability.stop()
         perf = self.config.stash.get(PERF_KEY, None)
         perf_rows = [point.to_json() for point in perf.points] if perf is not None else []
+        capacity = perf.capacity if perf is not None else None
         report = self.config.stash.get(CAPABILITY_REPORT_KEY, None)
         if report is None and perf_rows:
             report = _capability_report(self.config)
         if report is None:
             return
         if report.has_rows or perf_rows:
-            report.finish(perf=perf_rows, stopped=_stopped_early(session))
+            report.finish(perf=perf_rows, stopped=_stopped_early(session), capacity=capacity)
         if report.has_rows:
             session.exitstatus = report.exit_status(session.exitstatus)
 
@@ -434,8 +465,26 @@ def qnext_perf(request: pytest.FixtureRequest, qnext_target: ResolvedTarget) -> 
         from pytest_qnext.perf.session import PerfSession
 
         perf = PerfSession.create(state.settings, qnext_target)
+        perf.client_capacity = request.config.stash.get(CLIENT_CAPACITY_KEY, None)
         request.config.stash[PERF_KEY] = perf
     return perf.run_point
+
+
+@pytest.fixture
+def qnext_find_max(request: pytest.FixtureRequest, qnext_perf: Any) -> Any:
+    """`run(slot)`: the capacity search's next probe (or, for slot "result", its answer and
+    gates); fails the item with one line when a gate on the answer fails."""
+    perf = request.config.stash[PERF_KEY]
+
+    def run(slot: str) -> str:
+        if slot != "result":
+            return perf.run_probe(slot)
+        failures = [g.message for g in perf.search_result() if not g.passed]
+        if failures:
+            pytest.fail("; ".join(failures), pytrace=False)
+        return perf.search.describe() if perf.search is not None else ""
+
+    return run
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -110,7 +110,10 @@ class CapabilityReport:
                 self.problems.append(f"qnext: {report.nodeid}: {exc}")
 
     def finish(
-        self, perf: Sequence[dict[str, Any]] | None = None, stopped: str | None = None
+        self,
+        perf: Sequence[dict[str, Any]] | None = None,
+        stopped: str | None = None,
+        capacity: dict[str, Any] | None = None,
     ) -> None:
         """Build the summary, compare with the baseline, write the report dir (with the perf
         sweep's points in summary.json's `perf` list when a sweep ran in the same session).
@@ -146,6 +149,8 @@ class CapabilityReport:
                 self.problems.append(f"--qnext-baseline: {exc}")
         self.summary = summary
         try:
+            if capacity is not None:
+                summary["capacity"] = capacity  # the perf capacity search's answer
             write_report_dir(
                 self.report_dir, summary, rows, comparison=self.comparison, perf=perf or None
             )

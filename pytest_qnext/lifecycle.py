@@ -16,11 +16,13 @@ import pytest
 
 from pytest_qnext.settings import Settings
 from pytest_qnext.state import (
+    CAPABILITY_REPORT_KEY,
     QnextState,
     capability_active,
     capability_report,
     capability_session,
     get_benchmarks,
+    is_xdist_worker,
     qnext_state,
 )
 
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "check_before_run",
+    "check_code_benchmarks",
     "note_replay",
     "on_sigterm",
     "oracle_file",
@@ -56,18 +59,35 @@ def check_before_run(config: pytest.Config) -> None:
             except RegistryError as exc:
                 raise pytest.UsageError(f"--qnext-datasets: {exc}") from None
         report = capability_report(config)
-        report.check_before_run(metrics, read_baseline=not config.option.collectonly)
+        # a collection's benchmarks are known once its rows are read: its gates wait till then
+        known = None if settings.capability.collection_run else metrics
+        report.check_before_run(known, read_baseline=not config.option.collectonly)
     if (capability or selects_perf(config)) and not config.option.collectonly:
-        from pytest_qnext.report.rundir import RunDirError, check_root, resolve_baseline
+        from pytest_qnext.report.rundir import check_root
 
         problem = check_root(settings.report_dir)
-        if problem:
+        if problem:  # (--qnext-perf-baseline is resolved and read by its option parser)
             raise pytest.UsageError(problem)
-        if settings.perf.baseline is not None:
-            try:
-                resolve_baseline(settings.perf.baseline, "perf", option="--qnext-perf-baseline")
-            except RunDirError as exc:
-                raise pytest.UsageError(str(exc)) from None
+
+
+def check_code_benchmarks(config: pytest.Config) -> None:
+    """Code benchmarks need a working sandbox (else one line, exit 4); the sandbox header line
+    and the run's warnings go to the header and the report (capability/notices.py)."""
+    from pytest_qnext.capability.notices import check_sandbox, run_notices
+
+    state = qnext_state(config)
+    capability = state.settings.capability
+    registry = get_benchmarks(config)
+    names = capability.datasets
+    if capability.collection_run:  # a collection's benchmarks are those of its rows
+        names = tuple(capability_session(config).metas)
+    specs = [registry.get(name) for name in names]
+    if not config.option.collectonly and not is_xdist_worker(config):
+        check_sandbox(capability, specs)
+    state.notices = run_notices(capability, specs)
+    report = config.stash.get(CAPABILITY_REPORT_KEY, None)
+    if report is not None:
+        report.run_warnings = list(state.notices.warnings)
 
 
 def on_sigterm(config: pytest.Config) -> None:

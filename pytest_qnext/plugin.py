@@ -23,6 +23,7 @@ from pytest_qnext.settings import Settings
 from pytest_qnext.state import (
     CAPABILITY_KEY,
     CAPABILITY_REPORT_KEY,
+    CLIENT_CAPACITY_KEY,
     PERF_KEY,
     STATE_KEY,
     QnextState,
@@ -44,6 +45,7 @@ __all__ = ["STATE_KEY", "QnextState"]
 
 FIXTURE = "qnext_sample"
 PERF_POINT_FIXTURE = "qnext_perf_point"
+PROBE_FIXTURE = "qnext_probe"
 TARGET_MARKERS = ("perf", "capability")
 NO_DATASETS = (
     "pytest-qnext: capability items are selected but no benchmark is; give --qnext-datasets "
@@ -98,11 +100,20 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     """The qnext settings in effect, only in runs that use qnext (a guest stays quiet)."""
     from pytest_qnext.perf.guard import selects_perf
 
-    settings = qnext_state(config).settings
+    state = qnext_state(config)
+    settings = state.settings
     perf = selects_perf(config)
     if not (any_given_explicitly(config) or settings.has_target or perf):
         return []
-    return settings.header_lines(perf=perf)
+    lines = settings.header_lines(perf=perf)
+    if perf and not config.option.collectonly and not is_xdist_worker(config):
+        from pytest_qnext.perf.selftest import capacity_line, client_capacity
+
+        capacity = config.stash[CLIENT_CAPACITY_KEY] = client_capacity(settings.perf.max_tokens)
+        lines.append(capacity_line(capacity, settings.perf.workers, settings.perf.rates))
+    if state.notices is not None:
+        lines += state.notices.header + [f"qnext warning: {w}" for w in state.notices.warnings]
+    return lines
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -117,6 +128,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             from pytest_qnext.lifecycle import note_replay
 
             note_replay(config, capability)
+        from pytest_qnext.lifecycle import check_code_benchmarks
+
+        check_code_benchmarks(config)
         asks = state.settings.has_target or is_xdist_worker(config)
         if asks and not config.option.collectonly and not is_xdist_controller(config):
             capability.warm_up()  # the prefetch child starts during collection
@@ -211,6 +225,29 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         # the point ids are the values: plain strings, readable in --benchmark-json's params
         ids = [p.id for p in qnext_state(metafunc.config).settings.perf.points()]
         metafunc.parametrize(PERF_POINT_FIXTURE, ids, ids=ids, indirect=True)
+    if PROBE_FIXTURE in metafunc.fixturenames:
+        # one item per probe the capacity search may run, then its result (perf/capacity.py)
+        perf = qnext_state(metafunc.config).settings.perf
+        slots = [f"probe-{i:02d}" for i in range(1, perf.find_max_probes + 1)] + ["result"]
+        slots = slots if perf.find_max else []
+        metafunc.parametrize(PROBE_FIXTURE, slots, ids=slots)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Perf items with nothing to run (no sweep points, no capacity search) are deselected."""
+    ours = {PERF_POINT_FIXTURE, PROBE_FIXTURE}
+    empty = [
+        item
+        for item in items
+        if ours & set(getattr(item, "fixturenames", ()))
+        and any(
+            str(mark.kwargs.get("reason", "")).startswith("got empty parameter set")
+            for mark in item.iter_markers("skip")
+        )
+    ]
+    if empty:
+        config.hook.pytest_deselected(items=empty)
+        items[:] = [item for item in items if item not in empty]
 
 
 def _start_capability(session: pytest.Session) -> None:
@@ -298,7 +335,8 @@ class _CapabilityController:
         if stopped == "interrupted" and state.terminated:
             stopped = "terminated by SIGTERM"
         points = [point.to_json() for point in perf.points] if perf is not None else []
-        state.notes = finish_session(state.run, report, points, stopped=stopped)
+        capacity = perf.capacity if perf is not None else None
+        state.notes = finish_session(state.run, report, points, stopped=stopped, capacity=capacity)
         if report is not None and (report.has_rows or report.gated):
             session.exitstatus = report.exit_status(session.exitstatus)
 
@@ -372,8 +410,26 @@ def qnext_perf(request: pytest.FixtureRequest, qnext_target: ResolvedTarget) -> 
 
         perf = PerfSession.create(state.settings, qnext_target)
         perf.report_dir = run_folder(request.config).path()  # perf.jsonl, charts: this run's
+        perf.client_capacity = request.config.stash.get(CLIENT_CAPACITY_KEY, None)
         request.config.stash[PERF_KEY] = perf
     return perf.run_point
+
+
+@pytest.fixture
+def qnext_find_max(request: pytest.FixtureRequest, qnext_perf: Any) -> Any:
+    """`run(slot)`: the capacity search's next probe (or, for slot "result", its answer and
+    gates); fails the item with one line when a gate on the answer fails."""
+    perf = request.config.stash[PERF_KEY]
+
+    def run(slot: str) -> str:
+        if slot != "result":
+            return perf.run_probe(slot)
+        failures = [g.message for g in perf.search_result() if not g.passed]
+        if failures:
+            pytest.fail("; ".join(failures), pytrace=False)
+        return perf.search.describe() if perf.search is not None else ""
+
+    return run
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -15,6 +15,7 @@ import pytest
 from pytest_qnext.settings import Settings
 
 if TYPE_CHECKING:
+    from pytest_qnext.capability.notices import RunNotices
     from pytest_qnext.capability.session import CapabilitySession
     from pytest_qnext.evals.registry import Registry
     from pytest_qnext.perf.session import PerfSession
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CAPABILITY_KEY",
     "CAPABILITY_REPORT_KEY",
+    "CLIENT_CAPACITY_KEY",
     "PERF_KEY",
     "STATE_KEY",
     "QnextState",
@@ -52,12 +54,14 @@ class QnextState:
     sigterm: Any = None  # the SIGTERM handler ours replaced, while ours is installed
     terminated: bool = False  # a SIGTERM stopped the session
     notes: list[str] = field(default_factory=list)  # report-writing lines for the terminal
+    notices: RunNotices | None = None  # the sandbox line and run warnings (header and report)
 
 
 STATE_KEY = pytest.StashKey[QnextState]()
 CAPABILITY_KEY: pytest.StashKey[CapabilitySession] = pytest.StashKey()
 CAPABILITY_REPORT_KEY: pytest.StashKey[CapabilityReport] = pytest.StashKey()
 PERF_KEY: pytest.StashKey[PerfSession] = pytest.StashKey()
+CLIENT_CAPACITY_KEY: pytest.StashKey[dict[str, float]] = pytest.StashKey()
 
 
 def qnext_state(config: pytest.Config) -> QnextState:

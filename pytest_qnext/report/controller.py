@@ -117,6 +117,8 @@ class CapabilityReport:
         self.replay: dict[str, Any] | None = None  # the replay file's rows vs the selection
         self.written: Path | None = None  # the run folder, once the report is in it
         self.status: int | pytest.ExitCode | None = None  # the exit status decided
+        # known before the first item (e.g. an unsafe sandbox, contamination): first in warnings
+        self.run_warnings: list[str] = []
 
     @property
     def gated(self) -> bool:
@@ -131,16 +133,19 @@ class CapabilityReport:
     # -- before the run -----------------------------------------------------------------------
 
     def check_before_run(
-        self, metrics: Mapping[str, Sequence[str] | None], *, read_baseline: bool = True
+        self, metrics: Mapping[str, Sequence[str] | None] | None, *, read_baseline: bool = True
     ) -> None:
         """pytest.UsageError (one line) for a gate that names an unselected dataset or an
         unknown metric (`metrics`: selected dataset -> declared metrics, None if undeclared),
-        and for a baseline that cannot be read; the baseline is kept for the comparison."""
+        and for a baseline that cannot be read; the baseline is kept for the comparison.
+        `metrics` None: the datasets are not known yet (a collection run): gates are checked
+        after the run."""
         from pytest_qnext.report.baseline import BaselineError, baseline_folder, load_baseline
         from pytest_qnext.report.gates import check_gates
 
         try:
-            check_gates(self.gates, metrics)
+            if metrics is not None:
+                check_gates(self.gates, metrics)
         except ValueError as exc:
             raise pytest.UsageError(f"--qnext-gate: {exc}") from None
         if self.settings.baseline is not None and read_baseline:
@@ -187,14 +192,19 @@ class CapabilityReport:
         perf: Sequence[dict[str, Any]] | None = None,
         stopped: str | None = None,
         perf_records: Sequence[Mapping[str, Any]] | None = None,
+        capacity: dict[str, Any] | None = None,
     ) -> None:
         """Build the summary, check the gates, compare with the baseline and write the run
-        folder (with the perf sweep's points in summary.json's `perf` list, and its records
-        in report.html, when a sweep ran in the same session). `stopped`: why the session
-        stopped early (the summary says it is incomplete and no gate passes)."""
+        folder (with the perf sweep's points in summary.json's `perf` list, its capacity
+        search's answer under `capacity`, and its records in report.html, when a sweep ran in
+        the same session). `stopped`: why the session stopped early (the summary says it is
+        incomplete and no gate passes)."""
         from pytest_qnext.report.gates import evaluate_gates
 
         summary = self.aggregator.summary()
+        summary["warnings"][:0] = self.run_warnings
+        if capacity is not None:
+            summary["capacity"] = capacity  # the perf capacity search's answer
         rows = self.aggregator.rows
         if stopped is not None and self.planned is not None and len(rows) >= self.planned:
             stopped = None  # e.g. -x, and the last item failed: every sample was scored
@@ -348,6 +358,7 @@ class CapabilityReport:
     def terminal_lines(self) -> list[str]:
         from pytest_qnext.report.terminal import (
             capability_table,
+            collection_lines,
             comparison_lines,
             gate_lines,
             retry_lines,
@@ -359,6 +370,9 @@ class CapabilityReport:
         if not self.has_rows:
             return gate_lines(self.summary.get("gates", [])) + self.problems
         lines = capability_table(self.summary, subsets=self.settings.subsets)
+        subset_level = ("subset",) if self.settings.subsets else ()
+        levels = dict.fromkeys((*subset_level, *self.settings.collection_levels))
+        lines += collection_lines(self.summary, tuple(levels))
         lines += retry_lines(self.summary)
         lines += gate_lines(self.summary.get("gates", []))
         if self.comparison is not None:

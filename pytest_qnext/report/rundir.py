@@ -173,16 +173,18 @@ def check_root(root: Path) -> str | None:
     return None
 
 
-def resolve_baseline(path: Path, kind: str, *, option: str = "--qnext-baseline") -> Path:
+def resolve_baseline(path: Path, kind: str, *, option: str | None = "--qnext-baseline") -> Path:
     """The summary.json that `path` names for a `kind` ("capability" or "perf") baseline: a
     summary.json file itself, a run folder holding one, or a report root (its
-    `latest-<kind>` run). RunDirError (one line) when there is none."""
+    `latest-<kind>` run). RunDirError (one line, starting with `option` unless None) when
+    there is none."""
     path = Path(path)
+    flag = f"{option}: " if option else ""
     if path.is_file():
         return path
     if not path.exists():
         raise RunDirError(
-            f"{option}: {path} does not exist; give a run folder, a report root "
+            f"{flag}{path} does not exist; give a run folder, a report root "
             f"(--qnext-report-dir of an earlier run) or a {SUMMARY_FILE}"
         )
     if (path / SUMMARY_FILE).is_file():
@@ -192,10 +194,8 @@ def resolve_baseline(path: Path, kind: str, *, option: str = "--qnext-baseline")
         found = link.resolve() / SUMMARY_FILE
         if found.is_file():
             return found
-        raise RunDirError(
-            f"{option}: {link} points at {link.resolve()}, which has no {SUMMARY_FILE}"
-        )
+        raise RunDirError(f"{flag}{link} points at {link.resolve()}, which has no {SUMMARY_FILE}")
     raise RunDirError(
-        f"{option}: {path} holds no {SUMMARY_FILE} and no {link.name} link; give a run folder, "
+        f"{flag}{path} holds no {SUMMARY_FILE} and no {link.name} link; give a run folder, "
         f"a report root with an earlier {kind} run, or a {SUMMARY_FILE}"
     )

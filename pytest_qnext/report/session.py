@@ -26,7 +26,8 @@ __all__ = ["finish_session"]
 
 
 def _perf_records(folder: Path) -> list[dict[str, Any]] | None:
-    """The rows the perf session wrote to perf.jsonl, for report.html (None when none)."""
+    """The measured rows the perf session wrote to perf.jsonl (warmup rows left out), for
+    report.html's per-request scatter (None when none)."""
     from pytest_qnext.perf.session import PERF_RECORDS_FILE
 
     path = folder / PERF_RECORDS_FILE
@@ -38,9 +39,11 @@ def _perf_records(folder: Path) -> list[dict[str, Any]] | None:
     for line in text.split("\n"):
         if line.strip():
             try:
-                rows.append(json.loads(line))
+                row = json.loads(line)
             except ValueError:
                 continue
+            if isinstance(row, dict) and not row.get("warmup"):
+                rows.append(row)
     return rows or None
 
 
@@ -50,14 +53,21 @@ def finish_session(
     perf: Sequence[Mapping[str, Any]],
     *,
     stopped: str | None = None,
+    capacity: dict[str, Any] | None = None,
 ) -> list[str]:
     """Write this session's report into its run folder and publish the links; returns lines
-    for the terminal (where a perf report went, links that could not be replaced)."""
+    for the terminal (where a perf report went, links that could not be replaced).
+    `capacity`: the perf capacity search's answer, stored under summary.json `capacity`."""
     from pytest_qnext.report.writers import build_perf_document, write_perf_report
 
     records = _perf_records(run.path()) if perf and run.created else None
     if report is not None and report.has_rows:
-        report.finish(perf=[dict(p) for p in perf], stopped=stopped, perf_records=records)
+        report.finish(
+            perf=[dict(p) for p in perf],
+            stopped=stopped,
+            perf_records=records,
+            capacity=capacity,
+        )
         return run.publish() if report.written is not None else []
     if report is not None and report.gated:
         report.finish_without_rows()
@@ -66,6 +76,8 @@ def finish_session(
     gates = report.summary.get("gates", []) if report is not None and report.summary else []
     warnings = [] if stopped is None else [f"the run stopped early ({stopped})"]
     doc = build_perf_document(perf, complete=stopped is None, gates=gates, warnings=warnings)
+    if capacity is not None:
+        doc["capacity"] = capacity
     try:
         folder = run.path()
         write_perf_report(folder, doc, records)

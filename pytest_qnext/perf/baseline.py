@@ -3,8 +3,9 @@
 `resolve_baseline(path)` accepts a summary.json (or a JSON list of perf points), a run folder
 holding one, or a report ROOT (its `latest-perf` run folder): report/rundir.py resolves it, for
 both kinds of baseline. `load_baseline` reads and checks it; both raise `SLOError` with one
-line, which the option parser turns into a usage error at start-up (exit 4): a baseline that cannot be read, or holds no perf points (a
-capability summary), is refused before the first request.
+line, which the option parser turns into a usage error at start-up (exit 4): a baseline that
+cannot be read, or holds no perf points (a capability summary), is refused before the first
+request.
 
 `compare_baseline` matches the current point by (parallel, number, rate) (else the same
 parallel and rate) and fails a metric that got worse by more than the allowed fraction (latency

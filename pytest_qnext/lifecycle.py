@@ -52,15 +52,16 @@ def check_before_run(config: pytest.Config) -> None:
     if capability:
         from pytest_qnext.evals.registry import RegistryError
 
+        # a collection's benchmarks are known once its rows are read: its gates wait till then
+        collection = settings.capability.collection_run
         metrics: dict[str, tuple[str, ...] | None] = {}
-        for name in settings.capability.datasets:
+        for name in () if collection else settings.capability.datasets:
             try:
                 metrics[name] = get_benchmarks(config).get(name).metrics or None
             except RegistryError as exc:
                 raise pytest.UsageError(f"--qnext-datasets: {exc}") from None
         report = capability_report(config)
-        # a collection's benchmarks are known once its rows are read: its gates wait till then
-        known = None if settings.capability.collection_run else metrics
+        known = None if collection else metrics
         report.check_before_run(known, read_baseline=not config.option.collectonly)
     if (capability or selects_perf(config)) and not config.option.collectonly:
         from pytest_qnext.report.rundir import check_root

@@ -120,9 +120,12 @@ def comparable(value: Any) -> Any:
 @pytest.fixture(scope="session")
 def comparable_report() -> Callable[[Path], dict[str, Any]]:
     """`comparable_report(report_dir)`: {"summary": summary.json, "samples": samples.jsonl rows}
-    through `comparable`, for comparing a plain run with a `-n 2` run as a whole."""
+    through `comparable`, for comparing a plain run with a `-n 2` run as a whole. `report_dir`:
+    a run folder, or a report root (its `latest` run folder)."""
 
     def load(report_dir: Path) -> dict[str, Any]:
+        if (report_dir / "latest").is_dir():
+            report_dir = report_dir / "latest"
         summary = json.loads((report_dir / "summary.json").read_text(encoding="utf-8"))
         assert isinstance(summary, dict) and summary.get("table"), f"{report_dir}: no table"
         lines = (report_dir / "samples.jsonl").read_text(encoding="utf-8").splitlines()

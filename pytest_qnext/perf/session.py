@@ -114,7 +114,8 @@ class PerfSession:
 
     @property
     def records_path(self) -> Path:
-        """Where the per-request records go (the run's folder once the report layout lands)."""
+        """Where the per-request records go: this run's folder (the plugin sets `report_dir`
+        to `report.rundir.RunFolder.path()` before the first point)."""
         return self.report_dir / PERF_RECORDS_FILE
 
     # -- preparation --------------------------------------------------------------------------

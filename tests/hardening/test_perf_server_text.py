@@ -107,9 +107,10 @@ def test_lone_surrogate_is_replaced_and_counted(
     text = result.stdout.str() + result.stderr.str()
     assert "Traceback" not in text and "UnicodeEncodeError" not in text
     result.assert_outcomes(passed=1)
-    (point,) = json.loads((pytester.path / "report" / "summary.json").read_text())["perf"]
+    run = pytester.path / "report" / "latest"  # this run's folder under the report root
+    (point,) = json.loads((run / "summary.json").read_text())["perf"]
     assert point["invalid_text"] == 6 and point["completed"] == 6
-    rows = (pytester.path / "report" / "perf.jsonl").read_text(encoding="utf-8").splitlines()
+    rows = (run / "perf.jsonl").read_text(encoding="utf-8").splitlines()
     assert all(json.loads(row)["invalid_text"] == 1 for row in rows)
     result.stdout.fnmatch_lines(["*6 responses held invalid text (lone surrogates)*"])
 

@@ -102,7 +102,7 @@ def test_baseline_without_the_point_fails_it_with_the_reason(suite: pytest.Pytes
         "--qnext-number",
         "3",
         "--qnext-perf-baseline",
-        str(report),  # a run folder is accepted
+        str(report),  # a report root is accepted (its latest-perf run folder)
         "--qnext-report-dir",
         str(suite.path / "second"),
     )
@@ -110,5 +110,6 @@ def test_baseline_without_the_point_fails_it_with_the_reason(suite: pytest.Pytes
     result.stdout.fnmatch_lines(
         ["*baseline: no point matches parallel=2 number=3 (the baseline has parallel=1 number=3)*"]
     )
-    gates = json.loads((suite.path / "second" / "summary.json").read_text())["perf"][0]["gates"]
+    second = suite.path / "second" / "latest"  # the run folder of the second run
+    gates = json.loads((second / "summary.json").read_text())["perf"][0]["gates"]
     assert [g["passed"] for g in gates] == [False]

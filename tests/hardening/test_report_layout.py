@@ -8,6 +8,8 @@ from pathlib import Path
 
 from hardening_project import Project, replay_rows, write_jsonl
 
+from pytest_qnext.view.loader import discover
+
 SIM = ["--qnext-sim", "ttft=0,itl=0", "--qnext-cache", "off"]
 PERF = [
     "--qnext-parallel",
@@ -61,6 +63,12 @@ def test_perf_after_capability_into_one_root_keeps_both(project: Project) -> Non
     assert "table" not in doc and doc["kind"] == "perf" and doc["complete"] is True
     assert [p["point"] for p in doc["perf"]] == ["parallel=2-number=4"]
     assert f"report written to {root / perf_run.name}" in perf.out
+    # report.html shows the per-request scatter read back from this run's perf.jsonl
+    assert "Per-request TTFT" in (perf_run / "report.html").read_text(encoding="utf-8")
+    # the viewer finds both run folders under the root (and not the latest links again)
+    runs, problems = discover([root])
+    assert not problems, problems
+    assert sorted(r.path.resolve() for r in runs) == sorted([cap_run, perf_run])
     # the root stands for its latest perf run as a perf baseline
     again = project.run(
         "-m",

@@ -36,7 +36,8 @@ def run_points(
         timeout=600,
     )  # fmt: skip
     assert result.ret == 0, result.stdout.str()[-3000:]
-    points: list[dict[str, Any]] = json.loads((report / "summary.json").read_text())["perf"]
+    summary = report / "latest" / "summary.json"  # the newest run folder under the root
+    points: list[dict[str, Any]] = json.loads(summary.read_text())["perf"]
     return points
 
 

@@ -73,7 +73,7 @@ def test_find_max_meets_the_simulators_boundary_in_few_probes(suite: pytest.Pyte
     )
     text = result.stdout.str()
     assert "Traceback" not in text
-    summary = json.loads((report / "summary.json").read_text())
+    summary = json.loads((report / "latest" / "summary.json").read_text())  # the run folder
     capacity = summary["capacity"]
     probes = capacity["probes"]
     assert len(probes) <= 8

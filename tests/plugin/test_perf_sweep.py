@@ -291,7 +291,7 @@ def test_rates_rounds_goodput_and_the_request_sent(sweep: pytest.Pytester) -> No
         '0.0, "ignore_eos": true, "stream": true, "stream_options": {"include_usage": true}}'
     )
     assert body in result.stdout.lines
-    points = json.loads((sweep.path / "report" / "summary.json").read_text())["perf"]
+    points = json.loads((sweep.path / "report" / "latest" / "summary.json").read_text())["perf"]
     assert [p["rate"] for p in points] == [40, 80]
     for point in points:
         assert point["rounds"] == 3

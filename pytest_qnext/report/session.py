@@ -12,7 +12,6 @@ Only after the report is whole are `ROOT/latest` and `ROOT/latest-<kind>` pointe
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,22 +28,9 @@ def _perf_records(folder: Path) -> list[dict[str, Any]] | None:
     """The measured rows the perf session wrote to perf.jsonl (warmup rows left out), for
     report.html's per-request scatter (None when none)."""
     from pytest_qnext.perf.session import PERF_RECORDS_FILE
+    from pytest_qnext.view.loader import read_perf_records
 
-    path = folder / PERF_RECORDS_FILE
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        return None
-    rows = []
-    for line in text.split("\n"):
-        if line.strip():
-            try:
-                row = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(row, dict) and not row.get("warmup"):
-                rows.append(row)
-    return rows or None
+    return read_perf_records(folder / PERF_RECORDS_FILE) or None
 
 
 def finish_session(

@@ -42,6 +42,17 @@ def shared_data_dir() -> Path:
     return Path(os.environ.get("QNEXT_SHARED_DATA", REPO_ROOT.parent / "shared" / "data")).resolve()
 
 
+@pytest.fixture(autouse=True)
+def _inner_pytest_is_no_xdist_worker(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pytester run is a session of its own: under an outer `-n 2` it must not read the
+    worker's PYTEST_XDIST_* variables (pytest-benchmark disables itself when it sees them)."""
+    if "pytester" in request.fixturenames:
+        for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+            monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """Path of ../shared/data (real benchmark files, tokenizer, graded responses)."""

@@ -183,6 +183,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if state.settings.capability.datasets:
         capability = _capability(config)
         capability.entries()  # bad datasets: one line here, not at collection
+        checks = not (config.option.collectonly or _is_xdist_worker(config))
+        if state.settings.has_target and checks:
+            capability.check_cache()  # a broken cache: one line now, not an error per sample
         asks = state.settings.has_target or _is_xdist_worker(config)
         if asks and not config.option.collectonly and not _is_xdist_controller(config):
             capability.warm_up()  # the prefetch child starts during collection
@@ -320,9 +323,13 @@ def _start_capability(session: pytest.Session) -> None:
 @pytest.fixture
 def qnext_sample(request: pytest.FixtureRequest) -> ItemResult:
     """The judged answer of this item's benchmark sample; call `.check()` in the test."""
-    from pytest_qnext.report.controller import META_PROPERTY, ROW_PROPERTY
+    from pytest_qnext.report.controller import META_PROPERTY, NOTE_PROPERTY, ROW_PROPERTY
 
     result = _capability(request.config).run(request.param)
+    for note in result.notes:  # e.g. a cache that cannot be written: one line in the report
+        request.node.user_properties.append((NOTE_PROPERTY, note))
+    if result.stop is not None:  # the server stopped answering: one line, not an error each
+        request.session.shouldfail = result.stop
     if result.meta is not None:
         request.node.user_properties.append((META_PROPERTY, result.meta.to_json()))
     request.node.user_properties.append((ROW_PROPERTY, result.row.to_json()))

@@ -10,8 +10,14 @@ Lifecycle (the plugin's hooks call these, nothing more):
 3. `run(item_id)` from the `qnext_sample` fixture: waits for that item's answer and returns an
    `ItemResult` carrying the `SampleRow` (and the `DatasetMeta` for the first item of a
    dataset); rows of a protected benchmark (EvalSpec.protected) are `withheld()` unless the
-   session was made with `write_protected_text=True`;
+   session was made with `write_protected_text=True`. Its `notes` are session-level lines that
+   came up since the previous item (a cache that cannot be written, ...), and `stop` is set
+   when the prefetcher stopped asking (capability/watch.py): the caller ends the session with
+   that one line instead of reporting every remaining sample as an error;
 4. `stop()` at session end (also on Ctrl-C).
+
+`check_cache()` opens and checks the response cache before the run (pytest.UsageError, one
+line naming the path and the fix), so a broken cache is never found once per sample.
 """
 
 from __future__ import annotations
@@ -24,11 +30,11 @@ from typing import Any
 
 import pytest
 
-from pytest_qnext.capability.cache import Answer, cache_key
+from pytest_qnext.capability.cache import Answer, CacheError, cache_key, check_cache
 from pytest_qnext.capability.collect import CollectError, Entry, load_entries
 from pytest_qnext.capability.errors import SampleError
 from pytest_qnext.capability.outcome import failure_message, sample_row
-from pytest_qnext.capability.prefetch import Job, Prefetcher, PrefetchStopped
+from pytest_qnext.capability.prefetch import Job, Prefetcher, PrefetchStopped, one_line_error
 from pytest_qnext.capability.prefetch_process import (
     ClientSpec,
     ProcessPrefetcher,
@@ -37,6 +43,7 @@ from pytest_qnext.capability.prefetch_process import (
     warm_up,
 )
 from pytest_qnext.capability.replay import Replay, ReplayError
+from pytest_qnext.capability.watch import HALTED
 from pytest_qnext.client.body import build_body
 from pytest_qnext.evals.registry import Registry
 from pytest_qnext.rows import DatasetMeta, SampleRow
@@ -68,6 +75,8 @@ class ItemResult:
     row: SampleRow
     message: str = ""
     meta: DatasetMeta | None = None
+    notes: tuple[str, ...] = ()  # session-level lines that came up since the previous item
+    stop: str | None = None  # the prefetcher stopped asking: end the session with this line
 
     @property
     def outcome(self) -> str:
@@ -112,6 +121,7 @@ class CapabilitySession:
         self._replay: Replay | None = None
         self._target: ResolvedTarget | None = None
         self._met: set[str] = set()
+        self._notes_seen = 0
         self._last_progress = time.monotonic()
         self.progress_sink: Callable[[str], None] | None = None
 
@@ -196,12 +206,27 @@ class CapabilitySession:
             "batch_size": cap.batch_size,
             "cache_dir": None if cap.cache == "off" else cap.cache_dir,
             "refresh": cap.cache == "refresh",
+            "max_failures": cap.max_connection_failures,
         }
         if os.environ.get(PREFETCH_ENV, "process") == "thread":
-            self._prefetcher = Prefetcher(self._plan.jobs, client_fetch(spec), **options)
+            self._prefetcher = Prefetcher(
+                self._plan.jobs, client_fetch(spec), servers=spec.urls, **options
+            )
         else:
             self._prefetcher = ProcessPrefetcher(self._plan.jobs, spec, **options)
         self._prefetcher.start()
+
+    def check_cache(self) -> None:
+        """Open the response cache and prove it can be read and written, before any request:
+        `pytest.UsageError` with one line naming the path and the fix (a run that will not
+        ask a server, or runs with the cache off, has nothing to check)."""
+        cap = self.capability
+        if self.replaying or cap.cache == "off" or not cap.datasets:
+            return
+        try:
+            check_cache(cap.cache_dir)
+        except CacheError as exc:
+            raise pytest.UsageError(f"--qnext-cache-dir: {exc}") from None
 
     def client_spec(self) -> ClientSpec:
         """How the prefetcher reaches the target (what it sends is in each job's body)."""
@@ -260,20 +285,37 @@ class CapabilitySession:
         self._maybe_progress()
         return self._prefetcher.get(job, on_wait=self._maybe_progress)
 
+    def _halted(self) -> str | None:
+        return None if self._prefetcher is None else self._prefetcher.halted
+
+    def _new_notes(self) -> tuple[str, ...]:
+        if self._prefetcher is None:
+            return ()
+        notes = self._prefetcher.notes[self._notes_seen :]
+        self._notes_seen += len(notes)
+        return tuple(notes)
+
     def run(self, item_id: str) -> ItemResult:
-        """Wait for this item's answer and judge it (request errors become `error` rows)."""
+        """Wait for this item's answer and judge it (request errors become `error` rows; an
+        item the prefetcher stopped before asking is `skipped` with the reason and `stop`)."""
         entry = self._by_id[item_id]
         try:
             answer = self._answer(entry)
         except (PrefetchStopped, KeyboardInterrupt, SampleError):
             raise
         except Exception as exc:  # never drop a sample: it becomes an error row
-            text = " ".join(str(exc).split()) or type(exc).__name__
-            answer = Answer(error_kind="internal", error=f"{type(exc).__name__}: {text}")
+            answer = Answer(error_kind="internal", error=one_line_error(exc))
         skip_reason = None
+        stop = None
         if answer is None:
             assert self._replay is not None
             skip_reason = self._replay.skip_reason(entry.dataset, entry.sample.id)
+        elif answer.error_kind == HALTED:
+            stop = self._halted() or answer.error or "qnext: the prefetcher stopped asking"
+            skip_reason = f"not asked: {stop}"
+            answer = None
+        elif not answer.ok:
+            stop = self._halted()
         row = sample_row(
             entry, answer, skip_reason=skip_reason, write_protected_text=self.write_protected_text
         )
@@ -288,7 +330,7 @@ class CapabilitySession:
             message = f"{item_id}: error — {row.explanation}"
         elif row.outcome == "skipped":
             message = str(row.skip_reason)
-        return ItemResult(item_id, row, message, meta)
+        return ItemResult(item_id, row, message, meta, self._new_notes(), stop)
 
     def meta(self, dataset: str) -> DatasetMeta:
         base = dict(self.metas[dataset])

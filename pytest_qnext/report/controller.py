@@ -33,10 +33,11 @@ from pytest_qnext.rows import DatasetMeta, RowError, SampleRow
 if TYPE_CHECKING:
     from pytest_qnext.evals.base import Breakdown
 
-__all__ = ["META_PROPERTY", "ROW_PROPERTY", "CapabilityReport", "parse_gates"]
+__all__ = ["META_PROPERTY", "NOTE_PROPERTY", "ROW_PROPERTY", "CapabilityReport", "parse_gates"]
 
 ROW_PROPERTY = "qnext_sample"
 META_PROPERTY = "qnext_dataset"
+NOTE_PROPERTY = "qnext_note"  # a session-level line from the engine (summary warnings)
 
 
 def parse_gates(texts: Sequence[str]) -> list[Any]:
@@ -104,6 +105,8 @@ class CapabilityReport:
                     self.aggregator.add_dataset_meta(DatasetMeta.from_json(value))
                 elif name == ROW_PROPERTY:
                     self.aggregator.add_row(SampleRow.from_json(value))
+                elif name == NOTE_PROPERTY:
+                    self.aggregator.add_warning(str(value))
             except RowError as exc:
                 self.problems.append(f"qnext: {report.nodeid}: {exc}")
 

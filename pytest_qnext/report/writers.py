@@ -4,12 +4,18 @@ All four files are rendered in memory, written to temporary files in the report 
 only then moved into place with `os.replace`. An exception (or a crash) while rendering or
 writing leaves the previous report untouched, and every file on disk is always a whole file:
 a reader never sees a half-written one. summary.json is replaced last.
+
+No string a row can hold stops a report (`encode_document`): a lone surrogate (a server's
+`"\ud800"`, a replay file's) is written as that same JSON escape in the .json/.jsonl files (read
+back, it is the same string) and as U+FFFD in the others; characters XML 1.0 forbids (control
+characters) become U+FFFD in junit.xml.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
@@ -23,12 +29,36 @@ from pytest_qnext.rows import SampleRow, sort_key
 __all__ = [
     "REPORT_FILES",
     "build_summary_document",
+    "encode_document",
     "junit_xml",
     "samples_jsonl",
     "write_report_dir",
 ]
 
 REPORT_FILES = ("summary.json", "samples.jsonl", "junit.xml", "report.html")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# what XML 1.0 does not allow in a document (besides lone surrogates)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+
+
+def encode_document(name: str, text: str) -> bytes:
+    """The UTF-8 bytes of a rendered report file, whatever strings went into it (see the
+    module docstring): never raises for the text's content."""
+    if name.endswith(".xml"):
+        text = _NOT_XML.sub(REPLACEMENT, text)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        pass
+    if name.endswith((".json", ".jsonl")):
+        # json.dumps(ensure_ascii=False) leaves lone surrogates raw, and only ever inside strings
+        text = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    else:
+        text = _SURROGATE.sub(REPLACEMENT, text)
+    return text.encode("utf-8")
 
 
 def _json(value: Any) -> str:
@@ -124,8 +154,8 @@ def _write_all(report_dir: Path, contents: Mapping[str, str]) -> None:
             temps[name] = tmp
             if hasattr(os, "fchmod"):
                 os.fchmod(fd, mode)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(encode_document(name, text))
                 fh.flush()
                 os.fsync(fh.fileno())
         for name, tmp in temps.items():

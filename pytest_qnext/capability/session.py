@@ -117,6 +117,7 @@ class CapabilitySession:
         self._by_id: dict[str, Entry] = {}
         self.metas: dict[str, dict[str, Any]] = {}
         self._plan = _Plan()
+        self._jobs: dict[str, Job] = {}  # the planned jobs by item id
         self._prefetcher: Prefetcher | ProcessPrefetcher | None = None
         self._replay: Replay | None = None
         self._target: ResolvedTarget | None = None
@@ -153,15 +154,18 @@ class CapabilitySession:
     # -- planning and starting --------------------------------------------------------------
 
     def plan(self, item_ids: Sequence[str]) -> None:
-        """This process's capability items, in the order they will run."""
+        """This process's capability items, in the order they will run (a replay sends no
+        request: it has no jobs to build)."""
         plan = _Plan()
         for iid in item_ids:
             entry = self._by_id.get(iid)
             if entry is None:
                 continue
             plan.first_of.setdefault(entry.dataset, iid)
-            plan.jobs.append(self.job(entry))
+            if not self.replaying:
+                plan.jobs.append(self.job(entry))
         self._plan = plan
+        self._jobs = {job.key: job for job in plan.jobs}
 
     def job(self, entry: Entry) -> Job:
         """The request of one item: its body (the one builder) and that body's cache key."""
@@ -281,7 +285,7 @@ class CapabilitySession:
             self._plan.jobs.append(self.job(entry))
             self.start()
         assert self._prefetcher is not None
-        job = self.job(entry)
+        job = self._jobs.get(entry.item_id) or self.job(entry)
         self._maybe_progress()
         return self._prefetcher.get(job, on_wait=self._maybe_progress)
 

@@ -14,6 +14,11 @@ default /root/.cache/qnext-evalscope), `evalscope perf` runs the same points aga
 simulator in the same script run and the script prints our/their ratios (error ratios < 1 mean
 we are closer to the truth). Both tools share the machine with the simulator, so absolute
 numbers depend on the machine's load; compare the ratios.
+--workers: one vs two sender processes (--qnext-perf-workers) in one run: at zero latency the
+    output tokens/s and the client CPU seconds (parent and sender processes) per 100k streamed
+    tokens; against TTFT 50 ms / ITL 10 ms at 32 streams the TTFT median error. On a 2-core
+    machine the simulator shares the cores, so expect "no slower, same CPU per token, same
+    error" rather than a 2x gain.
 --seed-shape: the perf path in the shape of the Qwen3-Next best practice at parallel 32:
     1024-token random prompts, 256 output tokens with ignore_eos, the real Qwen3 tokenizer in
     the prompt builder and in the simulator; prints the TTFT error per closed-loop wave, the
@@ -58,20 +63,7 @@ TOKENIZER = (
 
 
 def ours(url: str, model: str, streams: int, number: int, tokens: int) -> dict[str, Any]:
-    settings = PerfSettings(
-        min_prompt_length=PROMPT_TOKENS,
-        max_prompt_length=PROMPT_TOKENS,
-        min_tokens=tokens,
-        max_tokens=tokens,
-        tokenizer=str(TOKENIZER),
-        extra_args={"ignore_eos": True},
-    )
-    counter, hf = load_perf_tokenizer(settings.tokenizer)
-    requests = PromptBuilder(settings, "chat", counter, hf).build(number)
-    cpu = time.process_time()
-    run = run_point(Target((url,), model), requests, parallel=streams)
-    cpu = time.process_time() - cpu
-    m = compute_metrics(run, counter)
+    m = _point(url, streams, number, tokens, 1, model=model, start=0)
     return {
         "ttft_p50": m["ttft_p50"],
         "ttft_mean": m["ttft_mean"],
@@ -79,7 +71,7 @@ def ours(url: str, model: str, streams: int, number: int, tokens: int) -> dict[s
         "itl_p50": m["itl_p50"],
         "concurrency": m["achieved_concurrency"],
         "output_throughput": m["output_throughput"],
-        "cpu_per_100k": cpu / max(m["output_tokens"], 1) * 1e5,
+        "cpu_per_100k": m["cpu_all_per_100k"],
         "errors": m["errors"],
         "loop_lag_p99": m["loop_lag_p99"],
     }
@@ -348,6 +340,76 @@ def ceiling(args: argparse.Namespace, venv: Path | None) -> None:
         )
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of its reaped children (the sender processes)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def _point(
+    url: str,
+    streams: int,
+    number: int,
+    tokens: int,
+    workers: int,
+    model: str = "qnext-sim",
+    start: int | None = None,
+) -> dict[str, Any]:
+    """One point of `number` random prompts, `tokens` output tokens each, from `workers` sender
+    processes; its metrics and the client CPU per 100k output tokens."""
+    settings = PerfSettings(
+        min_prompt_length=PROMPT_TOKENS,
+        max_prompt_length=PROMPT_TOKENS,
+        min_tokens=tokens,
+        max_tokens=tokens,
+        tokenizer=str(TOKENIZER),
+        extra_args={"ignore_eos": True},
+    )
+    counter, hf = load_perf_tokenizer(settings.tokenizer)
+    first = workers * 10**6 if start is None else start
+    requests = PromptBuilder(settings, "chat", counter, hf).build(number, start=first)
+    cpu = _cpu()
+    run = run_point(Target((url,), model), requests, parallel=streams, workers=workers)
+    cpu = _cpu() - cpu
+    m = compute_metrics(run, counter)
+    per = 1e5 / max(m["output_tokens"], 1)
+    # streaming CPU: every sender over its window (process start-up and imports excluded);
+    # with start-up: this process and its reaped sender processes, all in
+    return {**m, "cpu_per_100k": run.client_cpu_s * per, "cpu_all_per_100k": cpu * per}
+
+
+def workers(args: argparse.Namespace) -> None:
+    streams, number, tokens = args.ceiling_streams, args.ceiling_number, args.ceiling_tokens
+    print(f"\n(w) one vs two sender workers; zero latency: {streams} streams, {number} x {tokens}")
+    rows: dict[int, dict[str, Any]] = {}
+    with run_in_process(parse_spec(f"ttft=0,itl=0,max_num_seqs=1024,tokenizer={TOKENIZER}")) as sim:
+        for count in (1, 2, 1, 2):  # interleaved: machine load drifts between runs
+            m = _point(str(sim.url), streams, number, tokens, count)
+            best = rows.get(count)
+            if best is None or m["output_throughput"] > best["output_throughput"]:
+                rows[count] = m
+    spec = f"ttft={TRUE_TTFT},itl={TRUE_ITL},tokenizer={TOKENIZER}"
+    errors: dict[int, float] = {}
+    with run_in_process(parse_spec(spec)) as sim:
+        for count in (1, 2):
+            m = _point(str(sim.url), 32, 96, args.tokens, count)
+            errors[count] = (m["ttft_p50"] - TRUE_TTFT) * 1e3
+    for count in (1, 2):
+        m = rows[count]
+        print(
+            f"{count} sender(s): {m['output_throughput']:8.0f} output tok/s (zero latency), "
+            f"{m['cpu_per_100k']:6.2f} client CPU s per 100k tokens while streaming "
+            f"({m['cpu_all_per_100k']:.2f} with process start-up), "
+            f"TTFT p50 error at 32 streams {errors[count]:+.2f} ms"
+        )
+    one, two = rows[1], rows[2]
+    print(
+        f"two/one: throughput {two['output_throughput'] / one['output_throughput']:.2f}x, "
+        f"CPU per token {two['cpu_per_100k'] / one['cpu_per_100k']:.2f}x, "
+        f"TTFT error {errors[2]:+.2f} vs {errors[1]:+.2f} ms"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--streams", type=int, nargs="+", default=[1, 32, 128])
@@ -359,6 +421,7 @@ def main(argv: list[str] | None = None) -> int:
         "--seed-shape", action="store_true", help="only the seed-shaped accuracy check"
     )
     parser.add_argument("--rounds", type=int, default=4, help="measured waves of --seed-shape")
+    parser.add_argument("--workers", action="store_true", help="only one vs two sender workers")
     parser.add_argument(
         "--evalscope-venv",
         default=os.environ.get("QNEXT_EVALSCOPE_VENV", DEFAULT_VENV),
@@ -375,7 +438,9 @@ def main(argv: list[str] | None = None) -> int:
         venv = None
     load = os.getloadavg()[0]
     print(f"machine: {os.cpu_count()} CPUs, load average {load:.2f} at start")
-    if args.seed_shape:
+    if args.workers:
+        workers(args)
+    elif args.seed_shape:
         seed_shape(args)
     else:
         accuracy(args, venv)

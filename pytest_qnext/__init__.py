@@ -12,12 +12,24 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pytest_qnext.capability.session import ItemResult
-    from pytest_qnext.evals.base import DatasetUnavailable, EvalSpec, LoadContext
+    from pytest_qnext.collections import (
+        CollectionSchema,
+        DatasetInfo,
+        StratifiedSampler,
+        UniformSampler,
+        WeightedSampler,
+    )
+    from pytest_qnext.evals.base import Breakdown, DatasetUnavailable, EvalSpec, LoadContext
     from pytest_qnext.perf.session import PointResult
+    from pytest_qnext.rows import DatasetMeta, SampleRow
     from pytest_qnext.sample import OUTCOMES, Message, Outcome, Sample, Score
 
 __all__ = [
     "OUTCOMES",
+    "Breakdown",
+    "CollectionSchema",
+    "DatasetInfo",
+    "DatasetMeta",
     "DatasetUnavailable",
     "EvalSpec",
     "ItemResult",
@@ -26,7 +38,11 @@ __all__ = [
     "Outcome",
     "PointResult",
     "Sample",
+    "SampleRow",
     "Score",
+    "StratifiedSampler",
+    "UniformSampler",
+    "WeightedSampler",
     "__version__",
 ]
 __version__ = "0.1.0"
@@ -38,11 +54,19 @@ _HOMES: dict[str, str] = {
     "Outcome": "pytest_qnext.sample",
     "Sample": "pytest_qnext.sample",
     "Score": "pytest_qnext.sample",
+    "Breakdown": "pytest_qnext.evals.base",
     "DatasetUnavailable": "pytest_qnext.evals.base",
     "EvalSpec": "pytest_qnext.evals.base",
     "LoadContext": "pytest_qnext.evals.base",
     "ItemResult": "pytest_qnext.capability.session",
     "PointResult": "pytest_qnext.perf.session",
+    "SampleRow": "pytest_qnext.rows",
+    "DatasetMeta": "pytest_qnext.rows",
+    "CollectionSchema": "pytest_qnext.collections",
+    "DatasetInfo": "pytest_qnext.collections",
+    "WeightedSampler": "pytest_qnext.collections",
+    "StratifiedSampler": "pytest_qnext.collections",
+    "UniformSampler": "pytest_qnext.collections",
 }
 
 

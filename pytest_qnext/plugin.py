@@ -26,6 +26,7 @@ from pytest_qnext.options import add_options, any_given_explicitly
 from pytest_qnext.settings import Settings
 
 if TYPE_CHECKING:
+    from pytest_qnext.capability.notices import RunNotices
     from pytest_qnext.capability.session import CapabilitySession, ItemResult
     from pytest_qnext.evals.registry import Registry
     from pytest_qnext.perf.options import SweepPoint
@@ -58,12 +59,15 @@ class QnextState:
     target: ResolvedTarget | None = None
     benchmarks: Registry | None = None
     oracle_dir: Path | None = None  # the simulator's oracle answers (removed at unconfigure)
+    notices: RunNotices | None = None  # the sandbox line and run warnings (header and report)
 
 
 STATE_KEY = pytest.StashKey[QnextState]()
 CAPABILITY_KEY: pytest.StashKey[CapabilitySession] = pytest.StashKey()
 CAPABILITY_REPORT_KEY: pytest.StashKey[CapabilityReport] = pytest.StashKey()
 PERF_KEY: pytest.StashKey[PerfSession] = pytest.StashKey()
+CLIENT_CAPACITY_KEY: pytest.StashKey[dict[str, float]] = pytest.StashKey()
+PROBE_FIXTURE = "qnext_probe"
 
 
 def _state(config: pytest.Config) -> QnextState:
@@ -169,11 +173,20 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     """The qnext settings in effect, only in runs that use qnext (a guest stays quiet)."""
     from pytest_qnext.perf.guard import selects_perf
 
-    settings = _state(config).settings
+    state = _state(config)
+    settings = state.settings
     perf = selects_perf(config)
     if not (any_given_explicitly(config) or settings.has_target or perf):
         return []
-    return settings.header_lines(perf=perf)
+    lines = settings.header_lines(perf=perf)
+    if perf and not config.option.collectonly and not _is_xdist_worker(config):
+        from pytest_qnext.perf.selftest import capacity_line, client_capacity
+
+        capacity = config.stash[CLIENT_CAPACITY_KEY] = client_capacity(settings.perf.max_tokens)
+        lines.append(capacity_line(capacity, settings.perf.workers, settings.perf.rates))
+    if state.notices is not None:
+        lines += state.notices.header + [f"qnext warning: {w}" for w in state.notices.warnings]
+    return lines
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -184,6 +197,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if state.settings.capability.datasets:
         capability = _capability(config)
         capability.entries()  # bad datasets: one line here, not at collection
+        _check_code_benchmarks(config)
         checks = not (config.option.collectonly or _is_xdist_worker(config))
         if state.settings.has_target and checks:
             capability.check_cache()  # a broken cache: one line now, not an error per sample
@@ -203,6 +217,26 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     except TargetError as exc:
         state.runner.stop()
         raise pytest.UsageError(str(exc)) from None
+
+
+def _check_code_benchmarks(config: pytest.Config) -> None:
+    """Code benchmarks need a working sandbox (else one line, exit 4); the sandbox header line
+    and the run's warnings go to the header and the report (capability/notices.py)."""
+    from pytest_qnext.capability.notices import check_sandbox, run_notices
+
+    state = _state(config)
+    capability = state.settings.capability
+    registry = _benchmarks(config)
+    names = capability.datasets
+    if capability.collection_run:  # a collection's benchmarks are those of its rows
+        names = tuple(_capability(config).metas)
+    specs = [registry.get(name) for name in names]
+    if not config.option.collectonly and not _is_xdist_worker(config):
+        check_sandbox(capability, specs)
+    state.notices = run_notices(capability, specs)
+    report = config.stash.get(CAPABILITY_REPORT_KEY, None)
+    if report is not None:
+        report.run_warnings = list(state.notices.warnings)
 
 
 def _perf_sim_extra(settings: Settings) -> str:
@@ -297,6 +331,29 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         # the point ids are the values: plain strings, readable in --benchmark-json's params
         ids = [p.id for p in _state(metafunc.config).settings.perf.points()]
         metafunc.parametrize(PERF_POINT_FIXTURE, ids, ids=ids, indirect=True)
+    if PROBE_FIXTURE in metafunc.fixturenames:
+        # one item per probe the capacity search may run, then its result (perf/capacity.py)
+        perf = _state(metafunc.config).settings.perf
+        slots = [f"probe-{i:02d}" for i in range(1, perf.find_max_probes + 1)] + ["result"]
+        slots = slots if perf.find_max else []
+        metafunc.parametrize(PROBE_FIXTURE, slots, ids=slots)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Perf items with nothing to run (no sweep points, no capacity search) are deselected."""
+    ours = {PERF_POINT_FIXTURE, PROBE_FIXTURE}
+    empty = [
+        item
+        for item in items
+        if ours & set(getattr(item, "fixturenames", ()))
+        and any(
+            str(mark.kwargs.get("reason", "")).startswith("got empty parameter set")
+            for mark in item.iter_markers("skip")
+        )
+    ]
+    if empty:
+        config.hook.pytest_deselected(items=empty)
+        items[:] = [item for item in items if item not in empty]
 
 
 def _start_capability(session: pytest.Session) -> None:
@@ -388,13 +445,14 @@ class _CapabilityController:
             capability.stop()
         perf = self.config.stash.get(PERF_KEY, None)
         perf_rows = [point.to_json() for point in perf.points] if perf is not None else []
+        capacity = perf.capacity if perf is not None else None
         report = self.config.stash.get(CAPABILITY_REPORT_KEY, None)
         if report is None and perf_rows:
             report = _capability_report(self.config)
         if report is None:
             return
         if report.has_rows or perf_rows:
-            report.finish(perf=perf_rows, stopped=_stopped_early(session))
+            report.finish(perf=perf_rows, stopped=_stopped_early(session), capacity=capacity)
         if report.has_rows:
             session.exitstatus = report.exit_status(session.exitstatus)
 
@@ -432,8 +490,26 @@ def qnext_perf(request: pytest.FixtureRequest, qnext_target: ResolvedTarget) -> 
         from pytest_qnext.perf.session import PerfSession
 
         perf = PerfSession.create(state.settings, qnext_target)
+        perf.client_capacity = request.config.stash.get(CLIENT_CAPACITY_KEY, None)
         request.config.stash[PERF_KEY] = perf
     return perf.run_point
+
+
+@pytest.fixture
+def qnext_find_max(request: pytest.FixtureRequest, qnext_perf: Any) -> Any:
+    """`run(slot)`: the capacity search's next probe (or, for slot "result", its answer and
+    gates); fails the item with one line when a gate on the answer fails."""
+    perf = request.config.stash[PERF_KEY]
+
+    def run(slot: str) -> str:
+        if slot != "result":
+            return perf.run_probe(slot)
+        failures = [g.message for g in perf.search_result() if not g.passed]
+        if failures:
+            pytest.fail("; ".join(failures), pytrace=False)
+        return perf.search.describe() if perf.search is not None else ""
+
+    return run
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

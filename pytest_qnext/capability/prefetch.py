@@ -204,6 +204,11 @@ class Prefetcher:
             self._call(self._demand, job, future)
         return future
 
+    def answer_future(self, key: str) -> concurrent.futures.Future[Answer] | None:
+        """The future of a planned job's answer without marking it as the running item (for
+        work that starts as answers arrive, e.g. grading); None for a job not planned."""
+        return self._futures.get(key)
+
     def progress(self) -> Progress:
         with self._lock:
             elapsed = time.perf_counter() - (self._first_request or self._started_at)

@@ -302,6 +302,11 @@ class ProcessPrefetcher:
             self._send(("pos", job.key))
         return wait_for_answer(future, job, timeout, on_wait)
 
+    def answer_future(self, key: str) -> concurrent.futures.Future[Answer] | None:
+        """The future of a planned job's answer without marking it as the running item (for
+        work that starts as answers arrive, e.g. grading); None for a job not planned."""
+        return self._futures.get(key)
+
     def progress(self) -> Progress:
         with self._lock:
             elapsed = time.perf_counter() - self._started_at

@@ -13,8 +13,11 @@ Lifecycle (the plugin's hooks call these, nothing more):
    session was made with `write_protected_text=True`. Its `notes` are session-level lines that
    came up since the previous item (a cache that cannot be written, ...), and `stop` is set
    when the prefetcher stopped asking (capability/watch.py): the caller ends the session with
-   that one line instead of reporting every remaining sample as an error;
-4. `stop()` at session end (also on Ctrl-C).
+   that one line instead of reporting every remaining sample as an error. Answers of slow scorers
+   (EvalSpec.grade_ahead) are graded as they arrive, off pytest's thread (grading.py): the item
+   waits for that row;
+4. `stop()` at session end (also on Ctrl-C): stops prefetching and grading (no sandbox is left
+   running).
 
 `check_cache()` opens and checks the response cache before the run (pytest.UsageError, one
 line naming the path and the fix), so a broken cache is never found once per sample.
@@ -22,6 +25,9 @@ line naming the path and the fix), so a broken cache is never found once per sam
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
+import functools
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -33,6 +39,7 @@ import pytest
 from pytest_qnext.capability.cache import Answer, CacheError, cache_key, check_cache
 from pytest_qnext.capability.collect import CollectError, Entry, load_entries
 from pytest_qnext.capability.errors import SampleError
+from pytest_qnext.capability.grading import Grading, graded_here
 from pytest_qnext.capability.outcome import failure_message, sample_row
 from pytest_qnext.capability.prefetch import Job, Prefetcher, PrefetchStopped, one_line_error
 from pytest_qnext.capability.prefetch_process import (
@@ -123,6 +130,7 @@ class CapabilitySession:
         self._target: ResolvedTarget | None = None
         self._met: set[str] = set()
         self._notes_seen = 0
+        self._grading: Grading | None = None
         self._last_progress = time.monotonic()
         self.progress_sink: Callable[[str], None] | None = None
 
@@ -155,14 +163,14 @@ class CapabilitySession:
 
     def plan(self, item_ids: Sequence[str]) -> None:
         """This process's capability items, in the order they will run (a replay sends no
-        request: it has no jobs to build)."""
+        request: it builds jobs only for the items it grades ahead)."""
         plan = _Plan()
         for iid in item_ids:
             entry = self._by_id.get(iid)
-            if entry is None:
+            if entry is None or entry.skip_reason is not None:  # skipped: nothing to ask
                 continue
             plan.first_of.setdefault(entry.dataset, iid)
-            if not self.replaying:
+            if not self.replaying or entry.spec.grade_ahead:  # (a replay grades those ahead)
                 plan.jobs.append(self.job(entry))
         self._plan = plan
         self._jobs = {job.key: job for job in plan.jobs}
@@ -201,6 +209,7 @@ class CapabilitySession:
                 self._replay = Replay(self.capability.responses)
             except ReplayError as exc:
                 raise pytest.UsageError(str(exc)) from None
+            self._grade_ahead()
             return
         if not self._plan.jobs or self._target is None:
             return
@@ -219,6 +228,7 @@ class CapabilitySession:
         else:
             self._prefetcher = ProcessPrefetcher(self._plan.jobs, spec, **options)
         self._prefetcher.start()
+        self._grade_ahead()
 
     def check_cache(self) -> None:
         """Open the response cache and prove it can be read and written, before any request:
@@ -257,10 +267,65 @@ class CapabilitySession:
     def stop(self) -> None:
         if self._prefetcher is not None:
             self._prefetcher.stop()
+        if self._grading is not None:
+            self._grading.stop()
         discard_warm()
 
     def progress_line(self) -> str | None:
-        return None if self._prefetcher is None else self._prefetcher.progress().line()
+        """Generation progress, with grading progress alongside when answers are graded."""
+        parts = [] if self._prefetcher is None else [self._prefetcher.progress().line()]
+        if self._grading is not None:
+            parts.append(self._grading.progress().text())
+        if not parts:
+            return None
+        line = "; ".join(parts)
+        return line if line.startswith("qnext:") else f"qnext: {line}"
+
+    # -- grading ahead (grading.py) ---------------------------------------------------------
+
+    def grading(self) -> Grading:
+        """This session's grading pool and sandbox runtime (created when first needed)."""
+        if self._grading is None:
+            self._grading = Grading(
+                workers=self.capability.sandbox_workers,
+                mode=self.capability.sandbox,
+                write_protected_text=self.write_protected_text,
+            )
+        return self._grading
+
+    def _grade_ahead(self) -> None:
+        """Grade the planned items of grade-ahead benchmarks as their answers arrive (a replay's
+        are all known now)."""
+        entries = [self._by_id[job.key] for job in self._plan.jobs]
+        entries = [e for e in entries if e.spec.grade_ahead]
+        if not entries:
+            return
+        grading = self.grading()
+        grading.expect(e.item_id for e in entries)
+        for entry in entries:
+            if self._replay is not None:
+                answer = self._replay.get(entry.dataset, entry.sample.id, entry.repeat)
+                if answer is not None:
+                    grading.submit(entry, answer)
+            elif self._prefetcher is not None:
+                future = self._prefetcher.answer_future(entry.item_id)
+                if future is not None:
+                    future.add_done_callback(functools.partial(self._arrived, entry))
+
+    def _arrived(self, entry: Entry, future: concurrent.futures.Future[Answer]) -> None:
+        """An answer came (on the prefetcher's thread): start grading it."""
+        if future.cancelled() or future.exception() is not None or self._grading is None:
+            return  # the item reports a failed request itself
+        with contextlib.suppress(RuntimeError):  # the pool shut down meanwhile
+            self._grading.submit(entry, future.result())
+
+    def _row(self, entry: Entry, answer: Answer | None, skip_reason: str | None) -> SampleRow:
+        """The item's row: judged here, or by the grading pool for slow or code scorers."""
+        if answer is not None and graded_here(entry):
+            return self.grading().row(entry, answer, on_wait=self._maybe_progress)
+        return sample_row(
+            entry, answer, skip_reason=skip_reason, write_protected_text=self.write_protected_text
+        )
 
     # -- running items ----------------------------------------------------------------------
 
@@ -304,25 +369,24 @@ class CapabilitySession:
         item the prefetcher stopped before asking is `skipped` with the reason and `stop`)."""
         entry = self._by_id[item_id]
         try:
-            answer = self._answer(entry)
+            answer = None if entry.skip_reason is not None else self._answer(entry)
         except (PrefetchStopped, KeyboardInterrupt, SampleError):
             raise
         except Exception as exc:  # never drop a sample: it becomes an error row
             answer = Answer(error_kind="internal", error=one_line_error(exc))
-        skip_reason = None
+        skip_reason = entry.skip_reason
         stop = None
         if answer is None:
-            assert self._replay is not None
-            skip_reason = self._replay.skip_reason(entry.dataset, entry.sample.id)
+            if skip_reason is None:
+                assert self._replay is not None
+                skip_reason = self._replay.skip_reason(entry.dataset, entry.sample.id)
         elif answer.error_kind == HALTED:
             stop = self._halted() or answer.error or "qnext: the prefetcher stopped asking"
             skip_reason = f"not asked: {stop}"
             answer = None
         elif not answer.ok:
             stop = self._halted()
-        row = sample_row(
-            entry, answer, skip_reason=skip_reason, write_protected_text=self.write_protected_text
-        )
+        row = self._row(entry, answer, skip_reason)
         meta = None
         if entry.dataset not in self._met:
             self._met.add(entry.dataset)

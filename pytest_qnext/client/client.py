@@ -36,7 +36,7 @@ from pytest_qnext.client.errors import ClientConfigError, PreflightError
 from pytest_qnext.client.records import ErrorKind, RequestRecord
 from pytest_qnext.client.retry import RETRYABLE, Backoff, parse_retry_after
 from pytest_qnext.client.sse import SSEParser
-from pytest_qnext.client.urls import normalize_base_url
+from pytest_qnext.client.urls import normalize_base_url, redirect_message
 from pytest_qnext.options import default
 
 __all__ = ["OpenAIClient"]
@@ -180,6 +180,10 @@ class OpenAIClient:
                 "is the server running at this address?",
             ) from None
         status = response.status_code
+        if 300 <= status < 400:
+            raise PreflightError(
+                base, redirect_message(f"{base}/models", status, response.headers.get("location"))
+            )
         if status in (401, 403):
             sent = "the API key sent" if self._api_key else "the request (no API key was sent)"
             raise PreflightError(
@@ -344,9 +348,11 @@ class OpenAIClient:
                 body = await response.aread()
                 rec.end_time = perf()
                 rec.error_kind = _status_kind(status)
-                where = response.headers.get("location")
-                detail = f"redirect to {where}; give the final URL" if where else error_text(body)
-                rec.error = self._clean(f"HTTP {status} from {rec.url}: {detail}")
+                if 300 <= status < 400:
+                    where = response.headers.get("location")
+                    rec.error = self._clean(redirect_message(rec.url, status, where))
+                else:
+                    rec.error = self._clean(f"HTTP {status} from {rec.url}: {error_text(body)}")
                 if status == 429 or status >= 500:
                     retry_after = parse_retry_after(response.headers.get("retry-after"))
             elif stream and response.headers.get("content-type", "").startswith(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from pytest_qnext.client.errors import ClientConfigError
 
-__all__ = ["normalize_base_url"]
+__all__ = ["normalize_base_url", "redirect_message"]
 
 # endpoint suffixes users paste (e.g. `evalscope perf --url .../v1/chat/completions`)
 _ENDPOINT_SUFFIXES = ("/chat/completions", "/completions", "/models")
@@ -50,3 +50,16 @@ def normalize_base_url(url: str) -> str:
     if not path:
         path = "/v1"
     return f"{scheme}://{parts.netloc}{path}"
+
+
+def redirect_message(url: str, status: int, location: str | None) -> str:
+    """The one rule for redirects, shared by the capability client and the perf sender: they
+    are not followed (a POST would turn into a GET, or the key would go to another host);
+    the request fails with this line, which names the final URL to give instead."""
+    if not location:
+        return f"HTTP {status} redirect from {url} without a Location header"
+    final = urljoin(url, location)
+    return (
+        f"HTTP {status} from {url}: redirect to {final}; give the final URL "
+        "(redirects are not followed)"
+    )

@@ -20,13 +20,8 @@ from pytest_qnext.collections.builtin import BUILTINS, builtin
 from pytest_qnext.collections.levels import LEVELS, ScoredRow, collection_levels
 from pytest_qnext.collections.load import LeafUnavailable
 from pytest_qnext.collections.reference import load_schema
-from pytest_qnext.collections.rows import (
-    WITHHELD_DATASETS,
-    CollectionRow,
-    read_collection,
-    resolve_samples,
-    write_rows,
-)
+from pytest_qnext.collections.resolve import locate_samples, resolve_samples
+from pytest_qnext.collections.rows import CollectionRow, read_collection, write_rows
 from pytest_qnext.collections.sampler import (
     SAMPLERS,
     LeafDraw,
@@ -46,7 +41,6 @@ __all__ = [
     "BUILTINS",
     "LEVELS",
     "SAMPLERS",
-    "WITHHELD_DATASETS",
     "CollectionError",
     "CollectionRow",
     "CollectionSchema",
@@ -62,6 +56,7 @@ __all__ = [
     "builtin",
     "collection_levels",
     "load_schema",
+    "locate_samples",
     "read_collection",
     "resolve_samples",
     "write_rows",

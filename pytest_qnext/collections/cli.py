@@ -23,7 +23,7 @@ from typing import IO, NoReturn
 
 from pytest_qnext.collections.reference import load_schema
 from pytest_qnext.collections.rows import CollectionRow, read_collection, write_rows
-from pytest_qnext.collections.sampler import SAMPLERS, LeafDraw
+from pytest_qnext.collections.sampler import DEFAULT_COUNT, SAMPLERS, LeafDraw
 from pytest_qnext.collections.schema import CollectionError, SchemaError
 
 __all__ = ["DEFAULT_COUNT", "EXIT_INPUT", "EXIT_USAGE", "main"]
@@ -31,8 +31,6 @@ __all__ = ["DEFAULT_COUNT", "EXIT_INPUT", "EXIT_USAGE", "main"]
 PROG = "python -m pytest_qnext.collections"
 EXIT_USAGE = 2
 EXIT_INPUT = 4
-#: EvalScope's Qwen3 recipe: a count above every leaf's size takes every row
-DEFAULT_COUNT = 100_000_000
 _BAR_WIDTH = 24
 
 

@@ -44,7 +44,7 @@ import numpy as np
 from pytest_qnext.collections.rows import CollectionRow
 from pytest_qnext.scoring.stats import bootstrap_ci, wilson_interval
 
-__all__ = ["LEVELS", "ScoredRow", "collection_levels"]
+__all__ = ["LEVELS", "ScoredRow", "collection_levels", "weighted_mean_ci"]
 
 #: level name -> the key fields of its entries
 LEVELS: dict[str, tuple[str, ...]] = {
@@ -157,6 +157,40 @@ def _percentiles(stats: np.ndarray, estimate: float, confidence: float) -> tuple
     return min(low, estimate), max(high, estimate)
 
 
+def _stratified_ci(
+    strata: Sequence[Sequence[float]],
+    masses: Sequence[float],
+    estimate: float,
+    rng: np.random.Generator,
+    confidence: float,
+    n_resamples: int,
+) -> tuple[float, float]:
+    """Percentile interval of sum(mass_i x mean_i) / sum(mass) with every stratum's values
+    resampled within the stratum (each keeps its size and its mass)."""
+    mass = np.array(masses, dtype=np.float64)
+    resampled = np.stack([_resampled_means(np.array(v), n_resamples, rng) for v in strata])
+    return _percentiles((mass @ resampled) / mass.sum(), estimate, confidence)
+
+
+def weighted_mean_ci(
+    strata: Sequence[Sequence[float]],
+    masses: Sequence[float],
+    seed: int,
+    *,
+    confidence: float = 0.95,
+    n_resamples: int = 1000,
+) -> tuple[float, tuple[float, float]]:
+    """(estimate, interval) of the mass-weighted mean of the strata's means, any real values
+    (e.g. paired differences in [-1, 1]), by the stratified bootstrap the weighted average uses."""
+    if not strata or any(not values for values in strata) or len(strata) != len(masses):
+        raise ValueError("give one non-empty list of values and one mass per stratum")
+    total = math.fsum(masses)
+    means = [math.fsum(v) / len(v) for v in strata]
+    estimate = math.fsum(m * x for m, x in zip(masses, means, strict=True)) / total
+    rng = np.random.default_rng(seed)
+    return estimate, _stratified_ci(strata, masses, estimate, rng, confidence, n_resamples)
+
+
 def _strata(units: Sequence[_Unit], by_member: bool) -> list[list[_Unit]]:
     groups: dict[Hashable, list[_Unit]] = {}
     for unit in units:
@@ -195,14 +229,14 @@ def _entry(
         weighted, weighted_ci = micro, micro_ci
     else:
         # stratum mass = (per-sample weight) x (samples of the leaf in this entry)
-        mass = np.array([leaf[0].w * len(leaf) for leaf in leaves])
-        resampled = np.stack(
-            [
-                _resampled_means(np.array([u.score for u in leaf]), n_resamples, rng)
-                for leaf in leaves
-            ]
+        weighted_ci = _stratified_ci(
+            [[u.score for u in leaf] for leaf in leaves],
+            [leaf[0].w * len(leaf) for leaf in leaves],
+            weighted,
+            rng,
+            confidence,
+            n_resamples,
         )
-        weighted_ci = _percentiles((mass @ resampled) / mass.sum(), weighted, confidence)
 
     return {
         "count": len(units),

@@ -1,8 +1,8 @@
 """Loading a leaf's samples through the real benchmark loaders.
 
 `registry.get(name).load(LoadContext(data_dir, args, seed))`, then the leaf's `subset_list`
-applied as a capability run applies it (a subset the data does not hold is an error naming the
-valid ones). Three ways a leaf can fail, kept apart:
+applied as a capability run applies it, by the same helper (`capability.select`): a subset the
+data does not hold is an error naming the valid ones. Three ways a leaf can fail, kept apart:
 
 * the benchmark is unknown (a typo) -> `SchemaError`, the build stops;
 * a benchmark a built-in schema names but this version does not ship, or whose data cannot be
@@ -14,14 +14,18 @@ valid ones). Three ways a leaf can fail, kept apart:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from pytest_qnext.capability.select import SelectionError, UnknownSubset, select_samples
 from pytest_qnext.collections.builtin import planned_benchmarks
 from pytest_qnext.collections.schema import CollectionError, SchemaError
 from pytest_qnext.evals.base import DatasetUnavailable, EvalSpec, LoadContext
 from pytest_qnext.sample import Sample
+
+if TYPE_CHECKING:
+    from pytest_qnext.evals.registry import Registry
 
 __all__ = ["LeafUnavailable", "load_leaf", "spec_for"]
 
@@ -30,13 +34,14 @@ class LeafUnavailable(CollectionError):
     """This leaf's benchmark or data is not available here; one line saying why."""
 
 
-def spec_for(name: str, where: str) -> EvalSpec:
-    """The registered benchmark `name`; `LeafUnavailable` for a planned one this version lacks,
-    `SchemaError` for an unknown name (`where` names the leaf in the message)."""
+def spec_for(name: str, where: str, benchmarks: Registry | None = None) -> EvalSpec:
+    """The benchmark `name` in `benchmarks` (the installed ones when None); `LeafUnavailable`
+    for a planned one this version lacks, `SchemaError` for an unknown name (`where` names the
+    leaf in the message)."""
     from pytest_qnext.evals import registry
 
     try:
-        return registry.get(name)
+        return (benchmarks if benchmarks is not None else registry.default()).get(name)
     except KeyError as exc:
         if name in planned_benchmarks():
             raise LeafUnavailable(
@@ -48,38 +53,18 @@ def spec_for(name: str, where: str) -> EvalSpec:
 def load_leaf(
     spec: EvalSpec, args: Mapping[str, Any], data_dir: Path | None, seed: int, where: str
 ) -> list[Sample]:
-    """The leaf's samples in loader order, restricted to its `subset_list`; ids checked unique."""
+    """The leaf's samples in loader order, restricted to its `subset_list`; ids checked unique
+    (the checks a direct run makes, `capability.select`)."""
     ctx = LoadContext(data_dir=data_dir, args=dict(args), seed=seed)
     from pytest_qnext.evals.hub import BadDatasetArgs
 
     try:
-        samples = list(spec.load(ctx))
+        return select_samples(spec.name, spec.load(ctx), ctx.subset_list)
     except BadDatasetArgs as exc:
         raise SchemaError(f"{where}: {exc}") from None
     except DatasetUnavailable as exc:
         raise LeafUnavailable(f"{where}: {exc}") from None
-    samples = _select_subsets(samples, ctx.subset_list, where)
-    seen: set[str] = set()
-    for sample in samples:
-        if sample.id in seen:
-            raise CollectionError(
-                f"{where}: sample id {sample.id!r} occurs twice; ids must be unique"
-            )
-        seen.add(sample.id)
-    return samples
-
-
-def _select_subsets(
-    samples: list[Sample], subsets: Sequence[str] | None, where: str
-) -> list[Sample]:
-    if not subsets:
-        return samples
-    known = {s.subset for s in samples}
-    unknown = [s for s in subsets if s not in known]
-    if unknown:
-        raise SchemaError(
-            f"{where}: args.subset_list names subset(s) {', '.join(unknown)} the data does not "
-            f"hold; valid: {', '.join(sorted(known))}"
-        )
-    wanted = set(subsets)
-    return [s for s in samples if s.subset in wanted]
+    except UnknownSubset as exc:
+        raise SchemaError(f"{where}: args.subset_list: {exc}") from None
+    except SelectionError as exc:
+        raise CollectionError(f"{where}: {exc}") from None

@@ -17,33 +17,30 @@ Each row carries what the engine needs to find and prompt the sample again:
 
 A leaf is identified by (categories, dataset_name): siblings have distinct names.
 
-GPQA's authors ask that its questions never appear in plain text, so rows of the benchmarks in
-`WITHHELD_DATASETS` store only `{"id", "subset"}` in `sample` and `withheld: true`; the engine
-gets the sample back from the encrypted data with `resolve_samples` (which re-loads every row
-through its benchmark's loader, with the row's args).
+GPQA's authors ask that its questions never appear in plain text, so rows of a protected
+benchmark (`EvalSpec.protected`) store only `{"id", "subset"}` in `sample` and `withheld: true`;
+the engine gets the sample back from the encrypted data with `resolve_samples` (collections/
+resolve.py, which re-loads every row through its benchmark's loader, with the row's args).
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_qnext.collections.load import load_leaf, spec_for
 from pytest_qnext.collections.schema import CollectionError, read_text
 from pytest_qnext.jsonl import json_objects
 from pytest_qnext.sample import Sample
 
 __all__ = [
     "ROW_FIELDS",
-    "WITHHELD_DATASETS",
     "CollectionRow",
     "parse_row",
     "read_collection",
-    "resolve_samples",
     "sample_to_json",
     "write_rows",
 ]
@@ -62,8 +59,6 @@ ROW_FIELDS = (
     "withheld",
     "sample",
 )
-#: benchmarks whose question text never goes into a collection file (ids only)
-WITHHELD_DATASETS = frozenset({"gpqa_diamond"})
 _SAMPLE_TEXT_FIELDS = ("input", "target", "choices", "metadata")
 # characters str.splitlines breaks at that JSON leaves raw inside strings (ensure_ascii=False)
 _LINE_BREAKS = ("\x85", "\u2028", "\u2029")
@@ -130,10 +125,13 @@ class CollectionRow:
         )
 
 
-def sample_to_json(dataset: str, sample: Sample) -> tuple[bool, dict[str, Any]]:
-    """(withheld, the `sample` field) for one drawn sample. Metadata that is not plain JSON
-    data raises `CollectionError` naming the sample."""
-    if dataset in WITHHELD_DATASETS:
+def sample_to_json(
+    dataset: str, sample: Sample, protected: bool = False
+) -> tuple[bool, dict[str, Any]]:
+    """(withheld, the `sample` field) for one drawn sample; a `protected` benchmark's sample
+    (EvalSpec.protected) keeps its id and subset only. Metadata that is not plain JSON data
+    raises `CollectionError` naming the sample."""
+    if protected:
         return True, {"id": sample.id, "subset": sample.subset}
     data = {
         "id": sample.id,
@@ -251,33 +249,6 @@ def read_collection(path: str | Path) -> list[CollectionRow]:
     if not rows:
         raise CollectionError(f"{source}: holds no rows")
     return rows
-
-
-def resolve_samples(
-    rows: Sequence[CollectionRow], data_dir: Path | None, seed: int = 0
-) -> list[Sample]:
-    """The benchmark samples of `rows`, in row order, re-loaded through each benchmark's loader
-    with the row's args (once per leaf): the way to get withheld samples back, and a check that
-    the data still holds every drawn sample. A row whose sample the data no longer holds, or a
-    leaf that cannot be loaded, is one `CollectionError` line."""
-    loaded: dict[tuple[str, str], dict[str, Sample]] = {}
-    out: list[Sample] = []
-    for row in rows:
-        args_key = json.dumps(dict(row.args), sort_keys=True)
-        key = (row.dataset_name, args_key)
-        if key not in loaded:
-            where = f"{'/'.join(row.categories)}/{row.dataset_name}"
-            spec = spec_for(row.dataset_name, where)
-            samples = load_leaf(spec, row.args, data_dir, seed, where)
-            loaded[key] = {s.id: s for s in samples}
-        found = loaded[key].get(row.sample_id)
-        if found is None:
-            raise CollectionError(
-                f"row {row.index}: {row.dataset_name}/{row.sample_id} is not in the data loaded "
-                "now; the data changed since the collection was built (build it again)"
-            )
-        out.append(found)
-    return out
 
 
 def write_rows(rows: Iterable[CollectionRow], path: Path) -> None:

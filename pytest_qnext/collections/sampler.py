@@ -27,7 +27,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from pytest_qnext.collections.load import LeafUnavailable, load_leaf, spec_for
 from pytest_qnext.collections.rows import CollectionRow, sample_to_json
@@ -41,7 +41,11 @@ from pytest_qnext.collections.schema import (
 from pytest_qnext.evals.base import EvalSpec
 from pytest_qnext.sample import Sample
 
+if TYPE_CHECKING:
+    from pytest_qnext.evals.registry import Registry
+
 __all__ = [
+    "DEFAULT_COUNT",
     "SAMPLERS",
     "LeafDraw",
     "ProgressFn",
@@ -50,8 +54,11 @@ __all__ = [
     "UniformSampler",
     "WeightedSampler",
     "apportion",
+    "derive_seed",
 ]
 
+#: EvalScope's Qwen3 recipe: a count above every leaf's size takes every row
+DEFAULT_COUNT = 100_000_000
 #: progress(done, total, label): called before each leaf is loaded and once at the end
 ProgressFn = Callable[[int, int, str], None]
 
@@ -78,6 +85,7 @@ class _Loaded:
     task_type: str
     samples: tuple[Sample, ...]
     unavailable: str
+    protected: bool = False  # EvalSpec.protected: rows keep ids only
 
 
 def apportion(total: int, shares: Sequence[float]) -> list[int]:
@@ -97,8 +105,8 @@ def apportion(total: int, shares: Sequence[float]) -> list[int]:
     return counts
 
 
-def _derive(seed: int, *parts: str) -> int:
-    """A 64-bit seed from the user's seed and a name (a leaf's path, "mix")."""
+def derive_seed(seed: int, *parts: str) -> int:
+    """A 64-bit seed from the user's seed and a name (a leaf's path, "mix", "shuffle")."""
     digest = hashlib.sha256("\x1f".join([str(seed), *parts]).encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big")
 
@@ -115,8 +123,12 @@ class Sampler:
         seed: int = 0,
         data_dir: str | Path | None = None,
         progress: ProgressFn | None = None,
+        benchmarks: Registry | None = None,
     ) -> None:
+        """`benchmarks`: where leaf names are looked up (a pytest session's registry, with the
+        benchmarks of its `pytest_qnext_benchmarks` hook); the installed ones when None."""
         self.schema = schema
+        self.benchmarks = benchmarks
         self.seed = int(seed)
         self.data_dir = Path(data_dir) if data_dir is not None else None
         self.progress = progress
@@ -142,7 +154,7 @@ class Sampler:
         self.draws = []
         for item, quota in zip(loaded, quotas, strict=True):
             take = min(quota, len(item.samples))
-            rng = random.Random(_derive(self.seed, "leaf", *item.leaf.path))
+            rng = random.Random(derive_seed(self.seed, "leaf", *item.leaf.path))
             order = rng.sample(range(len(item.samples)), take)
             picked.extend((item, item.samples[i]) for i in order)
             self.draws.append(
@@ -150,7 +162,7 @@ class Sampler:
                     item.leaf, item.task_type, len(item.samples), quota, take, item.unavailable
                 )
             )
-        random.Random(_derive(self.seed, "mix")).shuffle(picked)
+        random.Random(derive_seed(self.seed, "mix")).shuffle(picked)
         return [_row(index, item, sample) for index, (item, sample) in enumerate(picked)]
 
     def _load(self) -> list[_Loaded]:
@@ -161,7 +173,7 @@ class Sampler:
         specs: list[EvalSpec | LeafUnavailable] = []
         for leaf in leaves:
             try:
-                specs.append(spec_for(leaf.name, path_label(leaf.path)))
+                specs.append(spec_for(leaf.name, path_label(leaf.path), self.benchmarks))
             except LeafUnavailable as exc:
                 specs.append(exc)
         loaded: list[_Loaded] = []
@@ -178,7 +190,7 @@ class Sampler:
             except LeafUnavailable as exc:
                 loaded.append(_Loaded(leaf, task_type, (), str(exc)))
                 continue
-            loaded.append(_Loaded(leaf, task_type, tuple(samples), ""))
+            loaded.append(_Loaded(leaf, task_type, tuple(samples), "", spec.protected))
         if self.progress is not None:
             self.progress(len(leaves), len(leaves), "")
         _check_disjoint(loaded)
@@ -202,7 +214,7 @@ def _check_disjoint(loaded: Sequence[_Loaded]) -> None:
 
 
 def _row(index: int, item: _Loaded, sample: Sample) -> CollectionRow:
-    withheld, data = sample_to_json(item.leaf.name, sample)
+    withheld, data = sample_to_json(item.leaf.name, sample, item.protected)
     return CollectionRow(
         index=index,
         dataset_name=item.leaf.name,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -71,3 +72,16 @@ class EvalSpec:
     # the benchmark's text must not appear in plain text (GPQA): its rows carry no messages and
     # a note instead of the prediction and reasoning, unless the run asks for the text
     protected: bool = False
+    # the scorer runs model-written programs (in pytest_qnext.sandbox): the run checks at
+    # start-up that the sandbox (--qnext-sandbox) works here, and scores inside its runtime
+    executes_code: bool = False
+    # the scorer is slow (it runs programs, asks a judge, ...): answers are scored as they
+    # arrive, on --qnext-sandbox-workers threads, instead of on pytest's thread in each item
+    grade_ahead: bool = False
+    # fields every row of a sample keeps in `details` whatever its outcome (truncated and error
+    # rows too), e.g. a problem's date and difficulty for the breakdown; the scorer's win
+    sample_details: Callable[[Sample], Mapping[str, Any]] | None = None
+    # contamination(ctx, model_cutoff) -> one warning line when the selected samples may be
+    # older than the model's training cutoff (--qnext-model-cutoff; None when not given, the
+    # hook may read a dataset argument instead), else None; shown in the header and the report
+    contamination: Callable[[LoadContext, date | None], str | None] | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,23 @@ from pytest_qnext.options.values import (
     usage_error,
 )
 
-__all__ = ["CACHE_MODES", "CAPABILITY", "DATASET_ARG_KEYS_HINT", "parse_limit"]
+__all__ = [
+    "CACHE_MODES",
+    "CAPABILITY",
+    "DATASET_ARG_KEYS_HINT",
+    "DATA_COLLECTION",
+    "SANDBOX_MODES",
+    "parse_collection_levels",
+    "parse_date",
+    "parse_limit",
+]
 
 CACHE_MODES = ("on", "off", "refresh")
+#: the --qnext-datasets name of a collection run (EvalScope's): its items are collection rows
+DATA_COLLECTION = "data_collection"
+# pytest_qnext.sandbox.MODES (tests/unit/sandbox keeps them equal; importing the sandbox here
+# would load it into every pytest run)
+SANDBOX_MODES = ("namespaces", "unsafe-local")
 DATASET_ARG_KEYS_HINT = "subset_list, few_shot_num, repeats, local_path, ..."
 
 
@@ -47,6 +62,15 @@ def parse_limit(flag: str, raw: Any) -> float:
     raise usage_error(flag, f"{value!r} must be a whole count >= 1 or a fraction in (0,1)")
 
 
+def parse_date(flag: str, raw: Any) -> date:
+    """A calendar date written YYYY-MM-DD."""
+    value = text(flag, raw)
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise usage_error(flag, f"{value!r} is not a date like 2024-12-31 (YYYY-MM-DD)") from None
+
+
 def _dataset_args(flag: str, raw: Any) -> dict[str, dict[str, Any]]:
     """Per-dataset objects (whether each dataset is selected is checked with --qnext-datasets)."""
     out: dict[str, dict[str, Any]] = {}
@@ -60,6 +84,21 @@ def _dataset_args(flag: str, raw: Any) -> dict[str, dict[str, Any]]:
             raise usage_error(flag, f"{name}.repeats must be an integer >= 1")
         out[str(name)] = dict(entry)
     return out
+
+
+def parse_collection_levels(flag: str, raw: Any) -> tuple[str, ...]:
+    """`--qnext-collection-levels`: level names (comma-separated or repeated), or `all`."""
+    from pytest_qnext.collections.levels import LEVELS
+
+    names = [p.strip() for item in texts(flag, raw) for p in item.split(",") if p.strip()]
+    if names == ["all"]:
+        return tuple(LEVELS)
+    unknown = [n for n in names if n not in LEVELS]
+    if unknown:
+        raise usage_error(
+            flag, f"unknown level(s) {', '.join(unknown)}; valid: {', '.join(LEVELS)}, or all"
+        )
+    return tuple(level for level in LEVELS if level in names)
 
 
 def _data_dir(flag: str, raw: Any) -> Path:
@@ -91,7 +130,9 @@ CAPABILITY: tuple[Option, ...] = (
         "--qnext-dataset-args",
         "JSON object with per-dataset settings, EvalScope's dataset_args shape: "
         '{"mmlu_pro": {"subset_list": ["math"], "few_shot_num": 0, "repeats": 1}, '
-        '"general_mcq": {"local_path": "mcq.jsonl"}}.',
+        '"general_mcq": {"local_path": "mcq.jsonl"}}; a collection run: '
+        f'{{"{DATA_COLLECTION}": {{"local_path": "out.jsonl", "shuffle": true}}}} and entries '
+        "for its benchmarks (they override the collection rows' args).",
         _dataset_args,
         default={},
         metavar="JSON",
@@ -149,7 +190,7 @@ CAPABILITY: tuple[Option, ...] = (
         "--qnext-data-dir",
         "Directory with local copies of the benchmark files (same layout and schema as the hub "
         "datasets); 'demo' = the few rows bundled with pytest-qnext (mmlu_pro, mmlu_redux, ifeval, "
-        "math_500, aime24, aime25).",
+        "math_500, aime24, aime25, live_code_bench).",
         _data_dir,
         default_text="none (load from the hub)",
         env=("QNEXT_DATA_DIR",),
@@ -212,10 +253,55 @@ CAPABILITY: tuple[Option, ...] = (
         action="store_true",
     ),
     Option(
+        "--qnext-sandbox",
+        "Where benchmarks that run model-written programs (live_code_bench) run them: "
+        "namespaces (isolated: no network, no host files; needs unprivileged user namespaces "
+        "or root) or unsafe-local (resource limits only, for kernels without namespaces; "
+        "warned about in the header and the report).",
+        choice(SANDBOX_MODES),
+        default="namespaces",
+        env=("QNEXT_SANDBOX",),
+        metavar="MODE",
+    ),
+    Option(
+        "--qnext-sandbox-workers",
+        "Programs graded at once, each in its own sandbox, as answers arrive.",
+        integer(minimum=1),
+        default_text="the CPU count",
+        env=("QNEXT_SANDBOX_WORKERS",),
+        metavar="N",
+    ),
+    Option(
+        "--qnext-model-cutoff",
+        "The model's training cutoff (YYYY-MM-DD): warn in the header and the report when a "
+        "dated benchmark's window (live_code_bench start_date) does not start after it.",
+        parse_date,
+        metavar="DATE",
+    ),
+    Option(
         "--qnext-subsets",
-        "Show the per-subset breakdown in the terminal table.",
+        "Show the per-subset breakdown in the terminal table (and a collection's subset level).",
         flag_value,
         default=False,
         action="store_true",
+    ),
+    Option(
+        "--qnext-collection",
+        "Evaluate a weighted collection drawn in memory (seeded by --qnext-seed) from a schema: "
+        "a JSON/YAML file, package.module:attribute, or a built-in name (qwen3). Items are "
+        f"test_sample[{DATA_COLLECTION}/<dataset>/<sample_id>]; the {DATA_COLLECTION} entry of "
+        "--qnext-dataset-args takes shuffle, count and sampler (weighted, stratified, uniform).",
+        text,
+        env=("QNEXT_COLLECTION",),
+        metavar="SCHEMA",
+    ),
+    Option(
+        "--qnext-collection-levels",
+        "Collection levels shown in the terminal besides the whole collection's line: "
+        "subset, dataset, task_type, tag, category (comma-separated), or all. summary.json "
+        "always holds all five.",
+        parse_collection_levels,
+        default=(),
+        metavar="LEVELS",
     ),
 )

@@ -14,6 +14,7 @@ code (the client, the perf sender) can take its defaults from the table.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,6 +162,8 @@ def _number(
         result = convert(value)
     except ValueError:
         raise usage_error(flag, f"{value!r} is not {kind}") from None
+    if not math.isfinite(float(result)):
+        raise usage_error(flag, f"{value!r} is not a finite number; give {kind} like 1 or 2.5")
     if minimum is not None and float(result) < minimum:
         raise usage_error(flag, f"{value!r} must be >= {minimum:g}")
     return result

@@ -16,6 +16,8 @@ __all__ = [
     "LATENCIES",
     "METRICS",
     "PERCENTILES",
+    "POINT_METRICS",
+    "SEARCH_METRICS",
     "STATS",
     "Metric",
     "direction",
@@ -26,6 +28,7 @@ __all__ = [
 
 Unit = Literal["s", "tok/s", "req/s", "requests", "tokens", "ratio", "count"]
 Direction = Literal["lower", "higher"]
+Scope = Literal["point", "search"]
 
 LATENCIES: tuple[str, ...] = ("ttft", "tpot", "itl", "e2e")
 PERCENTILES: tuple[int, ...] = (50, 90, 95, 99)
@@ -44,7 +47,8 @@ _LATENCY_LABELS = {
 @dataclass(frozen=True)
 class Metric:
     """One metric of a point. `gate`: usable in --qnext-slo; `baseline`: compared against a
-    --qnext-perf-baseline by default (percentiles with enough support, and throughputs)."""
+    --qnext-perf-baseline by default (percentiles with enough support, and throughputs).
+    `scope` "search": a result of the capacity search (--qnext-find-max), not of a point."""
 
     name: str
     unit: Unit
@@ -52,6 +56,26 @@ class Metric:
     label: str
     gate: bool = True
     baseline: bool = False
+    scope: Scope = "point"
+
+
+def _server_metrics() -> list[Metric]:
+    """The server's own view (Prometheus /metrics), reported beside the client's timing."""
+    out = [
+        Metric("server_running_mean", "count", None, "server: requests running, mean"),
+        Metric("server_running_max", "count", None, "server: requests running, max"),
+        Metric("server_waiting_mean", "count", None, "server: requests waiting, mean"),
+        Metric("server_waiting_max", "count", None, "server: requests waiting, max"),
+        Metric("server_kv_usage_mean", "ratio", None, "server: KV-cache usage, mean"),
+        Metric("server_kv_usage_max", "ratio", None, "server: KV-cache usage, max"),
+        Metric("server_prefix_hit_rate", "ratio", None, "server: prefix-cache hit rate"),
+        Metric("server_preemptions", "count", "lower", "server: preemptions"),
+    ]
+    for latency in ("ttft", "e2e"):
+        for stat in ("mean", "p50", "p90", "p99"):
+            label = f"server: {_LATENCY_LABELS[latency]} {stat}"
+            out.append(Metric(f"server_{latency}_{stat}", "s", "lower", label))
+    return out
 
 
 def _latency_metrics() -> list[Metric]:
@@ -88,10 +112,27 @@ METRICS: tuple[Metric, ...] = (
     Metric("recount_mismatches", "requests", "lower", "client re-count != usage"),
     Metric("loop_lag_p99", "s", "lower", "client event-loop lag p99"),
     Metric("send_lag_p99", "s", "lower", "open-loop send lateness p99"),
+    Metric("invalid_text", "requests", "lower", "responses with invalid text (replaced)"),
+    Metric("good_fraction", "ratio", "higher", "good requests / requests", baseline=True),
+    Metric("goodput", "req/s", "higher", "good requests/s", baseline=True),
+    Metric("good_output_throughput", "tok/s", "higher", "output tokens/s of good requests"),
+    *_server_metrics(),
+    Metric(
+        "max_concurrency",
+        "count",
+        "higher",
+        "highest concurrency meeting the limits",
+        scope="search",
+    ),
+    Metric(
+        "max_rate", "req/s", "higher", "highest request rate meeting the limits", scope="search"
+    ),
 )
 
 _BY_NAME = {m.name: m for m in METRICS}
 GATE_METRICS: tuple[str, ...] = tuple(m.name for m in METRICS if m.gate)
+POINT_METRICS: tuple[str, ...] = tuple(m.name for m in METRICS if m.scope == "point")
+SEARCH_METRICS: tuple[str, ...] = tuple(m.name for m in METRICS if m.scope == "search")
 BASELINE_METRICS: tuple[str, ...] = tuple(m.name for m in METRICS if m.baseline)
 
 

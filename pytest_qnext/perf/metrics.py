@@ -13,6 +13,9 @@ Definitions (also in the README):
   n < 100 is flagged (`<metric>_p99_low_n`), because it is then (nearly) the maximum.
 - Noise: relative half-width of a 95 % bootstrap interval (200 resamples), used to state the
   uncertainty of baseline comparisons.
+- Goodput (--qnext-goodput): goodput.py. multi_turn: per-turn statistics in `turns`, and each
+  turn's expected prompt tokens (the whole history) counted here, after the window.
+- Server telemetry (`server_*`): telemetry.py.
 """
 
 from __future__ import annotations
@@ -21,13 +24,15 @@ import itertools
 import math
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from pytest_qnext.perf.catalog import LATENCIES, LOW_N, PERCENTILES, STATS
+from pytest_qnext.perf.goodput import RequestLimit, is_good, request_values
 from pytest_qnext.perf.loadgen import PerfRecord, PointRun
-from pytest_qnext.tokenizer import TokenCounter
+from pytest_qnext.tokenizer import TokenCounter, TokenizerError
 
 __all__ = [
     "compute_metrics",
@@ -99,11 +104,82 @@ def _output_tokens(rec: PerfRecord, recount: int | None) -> int | None:
     return recount
 
 
+def _history_counts(records: Sequence[PerfRecord], tokenizer: TokenCounter | None) -> None:
+    """multi_turn: each turn's expected prompt tokens are its whole history's (counted now)."""
+    if tokenizer is None:
+        return
+    for r in records:
+        req = r.request
+        if req.turn is None or req.expected_prompt_tokens is not None or not req.messages:
+            continue
+        kwargs = req.gen_config.get("chat_template_kwargs") or {}
+        try:
+            count = tokenizer.count_chat(req.messages, kwargs)
+        except TokenizerError:
+            continue
+        r.request = replace(req, expected_prompt_tokens=count)
+
+
+def _turns(records: Sequence[PerfRecord]) -> list[dict[str, Any]]:
+    """Per turn index (1-based) of a multi_turn point: n, TTFT and E2E, prompt tokens."""
+    by_turn: dict[int, list[PerfRecord]] = {}
+    for r in records:
+        if r.request.turn is not None and r.record.ok:
+            by_turn.setdefault(r.request.turn, []).append(r)
+    out = []
+    for turn in sorted(by_turn):
+        rows = by_turn[turn]
+        ttft = [r.record.ttft for r in rows if r.record.ttft is not None]
+        e2e = [r.record.latency for r in rows]
+        prompts = [p for r in rows if isinstance(p := r.record.prompt_tokens, int)]
+        out.append(
+            {
+                "turn": turn + 1,
+                "n": len(rows),
+                "ttft_mean": sum(ttft) / len(ttft) if ttft else math.nan,
+                "ttft_p50": percentile(ttft, 50),
+                "ttft_p99": percentile(ttft, 99),
+                "e2e_p50": percentile(e2e, 50),
+                "prompt_tokens_mean": sum(prompts) / len(prompts) if prompts else math.nan,
+            }
+        )
+    return out
+
+
+def _goodput(
+    run: PointRun,
+    limits: Sequence[RequestLimit],
+    tokens: dict[int, int | None],
+    out: dict[str, Any],
+) -> None:
+    if not limits:
+        return
+    good = good_tokens = 0
+    for r in run.records:
+        rec = r.record
+        if not rec.ok:
+            continue
+        values = request_values(rec.ttft, rec.latency, tokens.get(id(r)), rec.chunk_times)
+        if is_good(values, limits):
+            good += 1
+            good_tokens += tokens.get(id(r)) or 0
+    total = len(run.records)
+    out["good_requests"] = good
+    out["good_fraction"] = good / total if total else math.nan
+    out["goodput"] = good / run.duration
+    out["good_output_throughput"] = good_tokens / run.duration
+
+
 def compute_metrics(
-    run: PointRun, tokenizer: TokenCounter | None = None, *, seed: int = 0
+    run: PointRun,
+    tokenizer: TokenCounter | None = None,
+    *,
+    seed: int = 0,
+    goodput: Sequence[RequestLimit] = (),
 ) -> dict[str, Any]:
     """The flat metrics dict of a point (plain JSON values; gateable names: catalog.py)."""
     records = run.records
+    _history_counts(records, tokenizer)
     ok = [r for r in records if r.record.ok]
     out: dict[str, Any] = {
         "parallel": run.parallel,
@@ -112,6 +188,10 @@ def compute_metrics(
         "duration_s": run.duration,
         "completed": len(ok),
         "failed": len(records) - len(ok),
+        "jobs_sent": run.jobs_sent,
+        "workers": run.workers,
+        "client_cpu_s": run.client_cpu_s,
+        "invalid_text": sum(1 for r in records if getattr(r.record, "invalid_text", 0)),
     }
     errors = Counter(str(r.record.error_kind) for r in records if not r.record.ok)
     out["errors"] = sum(errors.values())
@@ -132,12 +212,14 @@ def compute_metrics(
     prompt_total = completion_total = 0
     mismatches: dict[str, list[dict[str, Any]]] = {"prompt": [], "completion": [], "recount": []}
     missing_usage = 0
+    token_counts: dict[int, int | None] = {}
     for r in ok:
         rec = r.record
         recount = (
             len(tokenizer.encode(rec.reasoning + rec.content)) if tokenizer is not None else None
         )
         tokens = _output_tokens(r, recount)
+        token_counts[id(r)] = tokens
         latency = rec.latency
         e2e.append(latency)
         if rec.ttft is not None:
@@ -178,6 +260,14 @@ def compute_metrics(
         out[f"{kind}_mismatch_examples"] = found[:MAX_EXAMPLES]
     _loop_lag(run, out)
     _send_lag(run, out)
+    _goodput(run, goodput, token_counts, out)
+    turns = _turns(records)
+    if turns:
+        out["turns"] = turns
+    if run.scrapes:
+        from pytest_qnext.perf.telemetry import summarize
+
+        out.update(summarize(run.scrapes))
     rng = np.random.default_rng(seed)
     noise: dict[str, float] = {}
     for name, values in zip(LATENCIES, (ttft, tpot, itl, e2e), strict=False):
@@ -267,4 +357,7 @@ def record_row(r: PerfRecord, point: str, origin: float) -> dict[str, Any]:
         "error_kind": rec.error_kind,
         "error": rec.error,
         "attempts": rec.attempts,
+        "conversation": r.request.conversation,
+        "turn": r.request.turn,
+        "invalid_text": getattr(rec, "invalid_text", 0),
     }

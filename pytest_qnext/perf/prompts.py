@@ -56,6 +56,8 @@ class PerfRequest:
     max_completion_tokens: int | None = None
     messages: list[dict[str, Any]] | None = None
     prompt: str | list[int] | None = None
+    conversation: int | None = None  # multi_turn: the conversation and turn (0-based)
+    turn: int | None = None
 
 
 def load_perf_tokenizer(path_or_id: str | None) -> tuple[TokenCounter, Any]:
@@ -71,7 +73,10 @@ def load_perf_tokenizer(path_or_id: str | None) -> tuple[TokenCounter, Any]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tok = AutoTokenizer.from_pretrained(str(local) if local.exists() else path_or_id)
+            if local.exists():
+                tok = AutoTokenizer.from_pretrained(str(local))
+            else:  # a hub id: only from the local cache, never a download (options/perf.py)
+                tok = AutoTokenizer.from_pretrained(path_or_id, local_files_only=True)
     except Exception as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise PromptError(
@@ -109,6 +114,8 @@ class PromptBuilder:
             self._special = set()
             self._id_range = (_SIMPLE_FIRST_ID, min(tokenizer.vocab_size, 1 << 20))
         self._file_items: list[Any] | None = None
+        self._shared: list[int] | None = None
+        self._cached: dict[str, Any] = {}
         self.gen_config, self._exact = self._limits()
         if settings.dataset == "custom" and api != "chat":
             raise PromptError(
@@ -120,10 +127,7 @@ class PromptBuilder:
     def _limits(self) -> tuple[dict[str, Any], int | None]:
         """(generation parameters of every request, exact output tokens when known)."""
         s = self.settings
-        gen: dict[str, Any] = {"max_tokens": s.max_tokens}
-        if s.min_tokens > 0:
-            gen["min_tokens"] = s.min_tokens
-        gen.update(s.extra_args)
+        gen = s.gen_config
         exact = s.max_tokens if (s.ignore_eos or s.min_tokens == s.max_tokens) else None
         return gen, exact
 
@@ -135,23 +139,70 @@ class PromptBuilder:
         messages: list[dict[str, Any]] | None = None,
         prompt: str | list[int] | None = None,
     ) -> PerfRequest:
+        return self.request(index, expected, messages=messages, prompt=prompt)
+
+    def request(
+        self,
+        index: int,
+        expected: int | None,
+        *,
+        messages: list[dict[str, Any]] | None = None,
+        prompt: str | list[int] | None = None,
+        gen_config: Mapping[str, Any] | None = None,
+        completion: int | None = None,
+    ) -> PerfRequest:
+        """A request of this builder (its generation parameters unless `gen_config` is
+        given; `completion`: the exact output length it asks for)."""
+        exact = completion if completion is not None else self._exact
         return PerfRequest(
             index=index,
-            gen_config=self.gen_config,
+            gen_config=self.gen_config if gen_config is None else gen_config,
             expected_prompt_tokens=expected,
-            expected_completion_tokens=self._exact,
-            min_completion_tokens=self.settings.min_tokens,
-            max_completion_tokens=self.settings.max_tokens,
+            expected_completion_tokens=exact,
+            min_completion_tokens=completion or self.settings.min_tokens,
+            max_completion_tokens=completion or self.settings.max_tokens,
             messages=messages,
             prompt=prompt,
         )
 
-    def build(self, count: int, start: int = 0, seed_salt: int = 0) -> list[PerfRequest]:
-        """`count` requests with indexes start..start+count-1 (deterministic given the seed)."""
+    def cache(self, key: str, load: Any) -> Any:
+        """`load()` once per builder (workload files)."""
+        if key not in self._cached:
+            self._cached[key] = load()
+        return self._cached[key]
+
+    def random_requests(self, indexes: range, rng: random.Random) -> list[PerfRequest]:
+        """Random prompts of the prompt length, unique from their first token."""
+        return self._random_batch(indexes, rng)
+
+    def random_ids(self, rng: random.Random, n: int) -> list[int]:
+        return self._random_ids(rng, n)
+
+    def unique_ids(self, index: int, rng: random.Random, n: int) -> list[int]:
+        """`n` ids that start with request `index`'s own tokens (no prefix-cache hit)."""
+        return (self._prefix_ids(index) + self._random_ids(rng, n))[:n] if n > 0 else []
+
+    def chat_count(self, messages: list[dict[str, Any]]) -> int:
+        try:
+            return self.tokenizer.count_chat(messages, self.template_kwargs)
+        except TokenizerError as exc:
+            raise PromptError(f"--qnext-tokenizer: {exc}") from None
+
+    def build(self, count: int, start: int = 0, seed_salt: int = 0) -> list[Any]:
+        """`count` jobs with indexes start..start+count-1 (deterministic given the seed):
+        requests, or conversations (multi_turn), or trace requests (see `trace_build`)."""
         rng = random.Random(f"{self.settings.seed}:{seed_salt}:{start}")
         kind = self.settings.dataset
         if kind == "random":
             return self._random_batch(range(start, start + count), rng)
+        if kind == "multi_turn":
+            from pytest_qnext.perf.conversations import build_conversations
+
+            return build_conversations(self, range(start, start + count), rng)
+        if kind == "trace":
+            from pytest_qnext.perf.conversations import build_trace
+
+            return build_trace(self, count, start, rng)[0]
         return [self._from_file(start + i) for i in range(count)]
 
     # -- random -------------------------------------------------------------------------------
@@ -190,10 +241,40 @@ class PromptBuilder:
     def _prefix(self, index: int) -> str:
         return self.tokenizer.decode(self._prefix_ids(index)) + "\n"
 
+    def shared_prefix(self) -> list[int]:
+        """The ids every random prompt starts with (--qnext-prefix-length; drawn once per run,
+        from the run's nonce): N ids that encode back to exactly N, the last one a newline, so
+        the unique part after it starts a new token."""
+        if self._shared is None:
+            n = self.settings.prefix_length
+            self._shared = []
+            if n > 0:
+                rng = random.Random(f"{self.nonce}:shared")
+                newline = self.tokenizer.encode("\n")
+                body = self._random_ids(rng, max(0, n - len(newline)))
+                text, _ = self._fit_text(self.tokenizer.decode(body).strip(), n - len(newline), rng)
+                self._shared = (self.tokenizer.encode(text) + newline)[:n]
+        return self._shared
+
+    def _fit_text(self, text: str, target: int, rng: random.Random) -> tuple[str, int]:
+        """`text` adjusted until it encodes to `target` tokens alone (or tries run out)."""
+        count = len(self.tokenizer.encode(text))
+        for _ in range(_FIT_TRIES):
+            if count == target or target <= 0:
+                break
+            ids = self.tokenizer.encode(text)
+            ids = ids[:target] if count > target else ids + self._random_ids(rng, target - count)
+            text = self.tokenizer.decode(ids).strip()
+            count = len(self.tokenizer.encode(text))
+        return text, count
+
     def _random_batch(self, indexes: range, rng: random.Random) -> list[PerfRequest]:
         s = self.settings
         targets = [rng.randint(s.min_prompt_length, s.max_prompt_length) for _ in indexes]
-        prefixes = [self._prefix_ids(i) for i in indexes]
+        shared = self.shared_prefix()
+        if shared:
+            targets = [t + len(shared) for t in targets]
+        prefixes = [shared + self._prefix_ids(i) for i in indexes]
         if self.api == "completions":
             return [
                 self._finish(i, len(ids), prompt=ids)

@@ -16,13 +16,20 @@ would otherwise be counted into the later requests' TTFT.
 
 Timed requests are not retried: a retry would hide an error and stretch the latency of the
 request it replaces. Errors are counted by kind instead (`RequestRecord.error_kind`).
+Redirects are not followed (the same rule as the capability client: `redirect_message`).
+
+Text from the server is untrusted: a lone UTF-16 surrogate (e.g. a `\ud800` escape) cannot be
+encoded, and a tokenizer re-count or a report writer would raise on it. Decoding replaces each
+one with U+FFFD and counts them in `PerfRequestRecord.invalid_text` (the `invalid_text` metric).
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from types import SimpleNamespace, TracebackType
 from typing import Any
 
@@ -31,9 +38,28 @@ import aiohttp
 from pytest_qnext.client import ErrorKind, RequestRecord, SSEParser, normalize_base_url
 from pytest_qnext.client.body import PATHS, build_body, encode_body
 from pytest_qnext.client.decode import StreamAccumulator, error_text, one_line
+from pytest_qnext.client.urls import redirect_message
 from pytest_qnext.options import default
 
-__all__ = ["StreamSender"]
+__all__ = ["PerfRequestRecord", "StreamSender", "valid_text"]
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@dataclass
+class PerfRequestRecord(RequestRecord):
+    """A perf request's record: the client's record plus what decoding had to repair."""
+
+    invalid_text: int = 0  # lone surrogates replaced by U+FFFD in the response text
+
+
+def valid_text(text: str) -> tuple[str, int]:
+    """`text` with every lone surrogate replaced by U+FFFD, and how many there were."""
+    if text.isascii():
+        return text, 0
+    found = len(_SURROGATE.findall(text))
+    return (_SURROGATE.sub("\ufffd", text), found) if found else (text, 0)
+
 
 _HEADERS = {
     "Content-Type": "application/json",
@@ -86,7 +112,7 @@ class StreamSender:
         self._session: aiohttp.ClientSession | None = None
         self._next = 0
         self.in_flight = dict.fromkeys(self.urls, 0)
-        self._pending: list[tuple[RequestRecord, list[float], list[bytes]]] = []
+        self._pending: list[tuple[PerfRequestRecord, list[float], list[bytes]]] = []
 
     async def __aenter__(self) -> StreamSender:
         headers = {"User-Agent": "pytest-qnext"}
@@ -140,13 +166,13 @@ class StreamSender:
         )
         return encode_body(body)
 
-    async def send(self, payload: bytes, *, defer_decode: bool = False) -> RequestRecord:
+    async def send(self, payload: bytes, *, defer_decode: bool = False) -> PerfRequestRecord:
         """Stream one request (`payload` from `payload()`). With `defer_decode` the record's
         text, usage and chunk fields are filled only by `decode_pending()` (call it after the
         measurement window)."""
         assert self._session is not None, "use `async with StreamSender(...)`"
         base = self._pick()
-        rec = RequestRecord(url=base + self.path, stream=True, attempts=1)
+        rec = PerfRequestRecord(url=base + self.path, stream=True, attempts=1)
         perf = time.perf_counter
         times: list[float] = []
         reads: list[bytes] = []
@@ -156,7 +182,11 @@ class StreamSender:
         rec.send_time = perf()
         try:
             async with self._session.post(
-                rec.url, data=payload, headers=_HEADERS, trace_request_ctx=sent
+                rec.url,
+                data=payload,
+                headers=_HEADERS,
+                trace_request_ctx=sent,
+                allow_redirects=False,
             ) as resp:
                 responded = True
                 if sent.time:
@@ -172,7 +202,11 @@ class StreamSender:
                         if resp.status >= 500
                         else "http_4xx"
                     )
-                    rec.error = f"HTTP {resp.status} from {rec.url}: {error_text(text)}"
+                    rec.error = (
+                        redirect_message(rec.url, resp.status, resp.headers.get("Location"))
+                        if 300 <= resp.status < 400
+                        else f"HTTP {resp.status} from {rec.url}: {error_text(text)}"
+                    )
                 else:
                     async for chunk in resp.content.iter_any():
                         times.append(perf())
@@ -203,13 +237,22 @@ class StreamSender:
         for rec, times, reads in pending:
             self._finish(rec, times, reads)
 
-    def _finish(self, rec: RequestRecord, times: list[float], reads: list[bytes]) -> None:
+    def _finish(self, rec: PerfRequestRecord, times: list[float], reads: list[bytes]) -> None:
         _decode(rec, times, reads, self.api)
         if rec.error is not None:
-            rec.error = one_line(rec.error, self._key)
+            rec.error = one_line(valid_text(rec.error)[0], self._key)
 
 
-def _decode(rec: RequestRecord, times: list[float], reads: list[bytes], api: str) -> None:
+def _sanitise(rec: PerfRequestRecord) -> None:
+    """Replace lone surrogates in the decoded text; count them on the record."""
+    rec.content, bad_content = valid_text(rec.content)
+    rec.reasoning, bad_reasoning = valid_text(rec.reasoning)
+    if bad_content or bad_reasoning:
+        rec.chunk_texts = [valid_text(t)[0] for t in rec.chunk_texts]
+    rec.invalid_text = bad_content + bad_reasoning
+
+
+def _decode(rec: PerfRequestRecord, times: list[float], reads: list[bytes], api: str) -> None:
     """SSE framing + JSON of a finished stream into `rec` (after the timing is over)."""
     parser = SSEParser()
     for when, chunk in zip(times, reads, strict=True):
@@ -219,6 +262,7 @@ def _decode(rec: RequestRecord, times: list[float], reads: list[bytes], api: str
     acc.consume(parser.events)
     had_error = rec.error_kind is not None
     acc.fill(rec)
+    _sanitise(rec)
     if had_error or rec.error_kind is not None:
         return
     if not acc.done and acc.finish_reason is None:

@@ -1,35 +1,31 @@
-"""Perf gates: SLOs with an explicit direction and direction-aware baseline regressions.
+"""Perf gates: SLOs on a point's (or the capacity search's) metrics.
 
-`parse_slo("ttft_p99<=2.0")` -> SLO; `SLO.check(metrics)` -> GateResult. A baseline is the
-`perf` rows of an earlier run's summary.json (or a JSON list of such rows); `compare_baseline`
-matches rows by (parallel, number) and fails a metric that got worse by more than the allowed
-fraction (latency up is worse, throughput down is worse), stating the comparison's noise.
+`parse_slo("ttft_p99<=2.0")` -> SLO; `SLO.check(metrics)` -> GateResult. `parse_point_limits`
+reads the comma-separated limits of `--qnext-find-max`. Baseline comparisons: baseline.py.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from pytest_qnext.perf.catalog import BASELINE_METRICS, GATE_METRICS, direction
+from pytest_qnext.perf.catalog import GATE_METRICS, POINT_METRICS, get
 
 __all__ = [
     "SLO",
+    "UNITS",
     "GateResult",
     "SLOError",
-    "compare_baseline",
-    "load_baseline",
+    "parse_point_limits",
     "parse_regression",
     "parse_slo",
 ]
 
 _SLO_RE = re.compile(r"^\s*([a-z0-9_]+)\s*(<=|>=)\s*([-+0-9.eE]+)\s*(ms|s)?\s*$")
-_UNITS = {"ms": 1e-3, "s": 1.0, None: 1.0}
+UNITS = {"ms": 1e-3, "s": 1.0, None: 1.0}  # latency limits: seconds, or ms
 
 
 class SLOError(ValueError):
@@ -54,6 +50,15 @@ class SLO:
     def __str__(self) -> str:
         return f"{self.metric}{self.op}{self.limit:g}"
 
+    @property
+    def scope(self) -> str:
+        """ "point" (checked on every sweep point) or "search" (on the capacity answer)."""
+        metric = get(self.metric)
+        return metric.scope if metric is not None else "point"
+
+    def met(self, value: float) -> bool:
+        return value <= self.limit if self.op == "<=" else value >= self.limit
+
     def check(self, metrics: Mapping[str, Any]) -> GateResult:
         value = metrics.get(self.metric)
         if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -64,7 +69,7 @@ class SLO:
                 "requests with that data)",
             )
         measured = float(value)
-        ok = measured <= self.limit if self.op == "<=" else measured >= self.limit
+        ok = self.met(measured)
         verdict = "met" if ok else "violated"
         n = metrics.get(self.metric.rsplit("_", 1)[0] + "_n")
         n_text = f", n={n}" if isinstance(n, int) else ""
@@ -89,7 +94,7 @@ def parse_slo(text: str) -> SLO:
             f"unknown metric {metric!r} in {text!r}; use one of: {', '.join(GATE_METRICS)}"
         )
     try:
-        limit = float(raw) * _UNITS[unit]
+        limit = float(raw) * UNITS[unit]
     except ValueError:
         raise SLOError(f"limit {raw!r} in {text!r} is not a number") from None
     return SLO(metric, op, limit)
@@ -107,69 +112,12 @@ def parse_regression(text: str) -> float:
     return value
 
 
-def load_baseline(path: Path) -> list[dict[str, Any]]:
-    """Perf rows from a summary.json (`perf` list) or a JSON list of rows; SLOError if neither."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise SLOError(f"cannot read baseline {path}: {exc}") from None
-    rows = data.get("perf") if isinstance(data, dict) else data
-    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-        raise SLOError(
-            f"baseline {path} has no perf rows; give the summary.json of a perf run (it has a "
-            "'perf' list)"
-        )
-    return rows
-
-
-def _find(
-    rows: Sequence[Mapping[str, Any]], parallel: int, number: int
-) -> Mapping[str, Any] | None:
-    same = [r for r in rows if r.get("parallel") == parallel]
-    exact = [r for r in same if r.get("number") == number]
-    found = exact or same
-    return found[0] if found else None
-
-
-def compare_baseline(
-    current: Mapping[str, Any],
-    rows: Sequence[Mapping[str, Any]],
-    max_regression: float,
-    metrics: Sequence[str] = BASELINE_METRICS,
-) -> list[GateResult]:
-    """One GateResult per metric present in both the current row and the matching baseline row."""
-    base = _find(rows, int(current["parallel"]), int(current["number"]))
-    if base is None:
-        return [
-            GateResult(
-                "baseline",
-                True,
-                f"baseline: no row for parallel={current['parallel']}; not compared",
-            )
-        ]
-    noise_now: Mapping[str, Any] = current.get("noise") or {}
-    noise_then: Mapping[str, Any] = base.get("noise") or {}
-    results: list[GateResult] = []
-    for metric in metrics:
-        now, then = current.get(metric), base.get(metric)
-        way = direction(metric)
-        if not isinstance(now, int | float) or not isinstance(then, int | float) or way is None:
-            continue
-        if then == 0 or math.isnan(now) or math.isnan(then):
-            continue
-        change = (now - then) / abs(then)
-        worse = change if way == "lower" else -change
-        noise = math.hypot(float(noise_now.get(metric, 0.0)), float(noise_then.get(metric, 0.0)))
-        within = " (within noise)" if abs(change) <= noise else ""
-        passed = worse <= max_regression
-        verdict = "ok" if passed else "REGRESSED"
-        results.append(
-            GateResult(
-                f"baseline:{metric}",
-                passed,
-                f"baseline {metric} {verdict}: {now:.6g} vs {then:.6g} ({change:+.1%}, "
-                f"{'worse' if worse > 0 else 'better'}; limit {max_regression:.0%} worse; "
-                f"noise ±{noise:.1%}){within}",
-            )
-        )
-    return results
+def parse_point_limits(text: str) -> tuple[SLO, ...]:
+    """'ttft_p99<=2.0,tpot_p99<=0.05' -> SLOs on point metrics (the capacity search's limits)."""
+    limits = tuple(parse_slo(part) for part in text.split(",") if part.strip())
+    if not limits:
+        raise SLOError("no limit given; write e.g. 'ttft_p99<=2.0,tpot_p99<=0.05'")
+    for slo in limits:
+        if slo.metric not in POINT_METRICS:
+            raise SLOError(f"{slo} is not a limit on a point's metric; use e.g. ttft_p99<=2.0")
+    return limits

@@ -7,6 +7,10 @@ breakdown comes from its benchmark's hook (EvalSpec.breakdown); this layer knows
 
 Scores are micro averages: sum(num) / sum(den) over every row whose outcome is not
 "skipped"; error and truncated rows carry zero numerators and stay in the denominators.
+
+Rows of a collection run (`SampleRow.collection` set) give the seed's table for a collection:
+one row per dataset with its primary metric and the schema's task type; and summary.json
+`collection` holds the five collection levels (report/collection.py).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from pytest_qnext.report.collection import collection_summary
 from pytest_qnext.report.gates import RATE_NAMES, Gate, evaluate_gates, parse_gate
 from pytest_qnext.rows import DatasetMeta, RowError, RowKey, SampleRow, sort_key
 from pytest_qnext.sample import OUTCOMES
@@ -201,8 +206,15 @@ class Aggregator:
         task_type = meta.task_type if meta else "unknown"
         repeats = len({r.sample_id for r in scored}) < len(scored)
         subsets = sorted({r.subset for r in scored})
+        metrics = self._metric_names(dataset, rows)
+        leaves = [r.collection for r in rows if r.collection is not None]
+        if leaves:
+            # a collection's dataset: the seed's one row, its main metric, the schema's task type
+            task_type = ",".join(dict.fromkeys(str(leaf["task_type"]) for leaf in leaves))
+            primary = meta.primary_metric if meta and meta.primary_metric else None
+            metrics = [primary or metrics[0]] if metrics else []
         out = []
-        for metric in self._metric_names(dataset, rows):
+        for metric in metrics:
             nums, dens, ids = self._metric_values(scored, metric, dataset)
             low, high, method = self._ci(nums, dens, ids, repeats)
             sub_rows = []
@@ -301,6 +313,15 @@ class Aggregator:
             if breakdown is not None:
                 breakdowns[name] = breakdown
         all_counts = _outcome_counts(self._rows.values())
+        collection, notes = collection_summary(
+            self.rows,
+            self._meta,
+            {name: info["primary_metric"] for name, info in datasets.items()},
+            seed=self.seed,
+            confidence=self.confidence,
+            n_resamples=self.n_resamples,
+        )
+        self._summary_warnings += notes
         summary: dict[str, Any] = {
             "schema": SCHEMA_VERSION,
             "table": table,
@@ -312,6 +333,8 @@ class Aggregator:
             "perf": [],
             "warnings": list(self.warnings),
         }
+        if collection is not None:
+            summary["collection"] = collection
         if gates:
             parsed = [g if isinstance(g, Gate) else parse_gate(g) for g in gates]
             summary["gates"] = [r.to_dict() for r in evaluate_gates(parsed, summary)]

@@ -9,6 +9,15 @@ Runs whose fingerprints differ (dataset content hash, prompt/scorer version, gen
 model id) are not compared unless `force=True`: `Comparison.refused` then says why.
 `max_drop` adds one gate per dataset that fails when the paired pass rate dropped by more than
 `max_drop` AND the drop is significant.
+
+A collection run (rows with `SampleRow.collection`) is also compared as a whole
+(`Comparison.collection`): on the samples both runs scored, the weighted average of the primary
+metric in each run (the current run's leaf weights, shared by both), the paired difference with
+a stratified bootstrap 95 % interval (differences resampled within leaves), and McNemar on the
+pooled pass/not-pass pairs. Verdict `regressed`/`improved` when the interval excludes 0;
+`max_drop` adds a `collection.max_drop` gate that fails when the weighted average dropped by
+more than `max_drop` AND the interval lies below 0. The baseline may be a direct run of the
+same samples: rows pair on (dataset, sample_id, repeat) whatever produced them.
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ __all__ = [
     "Comparison",
     "DatasetComparison",
     "compare",
+    "compare_collection",
     "load_baseline",
 ]
 
@@ -70,6 +80,7 @@ class Comparison:
     only_in_baseline: list[str]
     fingerprint_differences: dict[str, list[str]]
     gates: list[GateResult]
+    collection: dict[str, Any] | None = None  # the collection as a whole (module docstring)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -84,6 +95,7 @@ class Comparison:
                 k: list(v) for k, v in self.fingerprint_differences.items()
             },
             "gates": [g.to_dict() for g in self.gates],
+            "collection": self.collection,
         }
 
 
@@ -264,6 +276,14 @@ def compare(
                         "cannot check: no dataset in common with the baseline",
                     )
                 ]
+    whole = None
+    if not refused:
+        primary = {
+            n: i.get("primary_metric") for n, i in current_summary.get("datasets", {}).items()
+        }
+        whole = compare_collection(current, baseline, primary, alpha=alpha)
+        if whole is not None and max_drop is not None:
+            gates.append(_collection_drop_gate(whole, max_drop))
     return Comparison(
         baseline_dir=str(baseline_dir),
         alpha=alpha,
@@ -274,4 +294,99 @@ def compare(
         only_in_baseline=sorted(base_names - cur_names),
         fingerprint_differences=diffs,
         gates=gates,
+        collection=whole,
     )
+
+
+def compare_collection(
+    current: Mapping[RowKey, SampleRow],
+    baseline: Mapping[RowKey, SampleRow],
+    primary: Mapping[str, str | None],
+    *,
+    alpha: float = ALPHA,
+    seed: int = 0,
+) -> dict[str, Any] | None:
+    """The collection compared as a whole on the pairs both runs scored (module docstring);
+    None when the current run evaluated no collection. Rows are scored, never skipped."""
+    from pytest_qnext.collections.levels import weighted_mean_ci
+    from pytest_qnext.report.collection import primary_score
+
+    mine = {k: r for k, r in current.items() if r.collection is not None}
+    if not mine:
+        return None
+    by_leaf: dict[tuple[tuple[str, ...], str], list[tuple[float, float]]] = {}
+    weight: dict[tuple[tuple[str, ...], str], float] = {}
+    b = c = 0
+    for key in sorted(set(mine) & set(baseline), key=sort_key):
+        now, was = mine[key], baseline[key]
+        metric = primary.get(key[0])
+        cur, base = primary_score(now, metric), primary_score(was, metric)
+        if cur is None or base is None:
+            continue
+        leaf = (tuple((now.collection or {})["categories"]), key[0])
+        by_leaf.setdefault(leaf, []).append((base, cur))
+        weight[leaf] = float((now.collection or {})["weight"])
+        b += was.outcome == "pass" and now.outcome != "pass"
+        c += now.outcome == "pass" and was.outcome != "pass"
+    paired = sum(len(v) for v in by_leaf.values())
+    out: dict[str, Any] = {"paired": paired, "pass_to_fail": b, "fail_to_pass": c}
+    if not paired:
+        return {
+            **out,
+            "verdict": "inconclusive",
+            "baseline_weighted": None,
+            "current_weighted": None,
+            "delta": None,
+            "delta_ci": None,
+            "p_value": 1.0,
+        }
+    leaves = sorted(by_leaf)
+    masses = [weight[leaf] for leaf in leaves]
+    strata = [by_leaf[leaf] for leaf in leaves]
+    was_avg = _weighted([[p[0] for p in s] for s in strata], masses)
+    now_avg = _weighted([[p[1] for p in s] for s in strata], masses)
+    delta, (low, high) = weighted_mean_ci([[p[1] - p[0] for p in s] for s in strata], masses, seed)
+    verdict = "regressed" if high < 0 else "improved" if low > 0 else "inconclusive"
+    return {
+        **out,
+        "verdict": verdict,
+        "baseline_weighted": was_avg,
+        "current_weighted": now_avg,
+        "delta": delta,
+        "delta_ci": [low, high],
+        "p_value": mcnemar_exact(b, c),
+        "alpha": alpha,
+    }
+
+
+def _weighted(strata: Sequence[Sequence[float]], masses: Sequence[float]) -> float:
+    means = [sum(s) / len(s) for s in strata]
+    return sum(m * x for m, x in zip(masses, means, strict=True)) / sum(masses)
+
+
+def _collection_drop_gate(whole: Mapping[str, Any], max_drop: float) -> GateResult:
+    name = f"collection.max_drop<={max_drop:g}"
+    if whole["delta"] is None:
+        return GateResult(
+            name,
+            False,
+            None,
+            max_drop,
+            "cannot check: no paired collection samples with the baseline",
+        )
+    drop = -whole["delta"] + 0.0  # never -0.0
+    low, high = whole["delta_ci"]
+    failed = drop > max_drop and high < 0
+    verdict = (
+        "significant drop above the limit"
+        if failed
+        else "within the limit"
+        if drop <= max_drop
+        else "drop not significant"
+    )
+    message = (
+        f"paired weighted average {whole['baseline_weighted']:.4f} -> "
+        f"{whole['current_weighted']:.4f} (drop {drop:+.4f}, 95% CI of the change "
+        f"[{low:+.4f}, {high:+.4f}], n={whole['paired']}): {verdict}"
+    )
+    return GateResult(name, not failed, drop, max_drop, message)

@@ -80,6 +80,8 @@ class CapabilityReport:
         self.problems: list[str] = []
         self.planned: int | None = None  # capability items selected (unknown to xdist's controller)
         self.stopped: str | None = None  # why the run stopped early, if it did
+        # known before the first item (e.g. an unsafe sandbox, contamination): first in warnings
+        self.run_warnings: list[str] = []
 
     @property
     def gated(self) -> bool:
@@ -111,7 +113,10 @@ class CapabilityReport:
                 self.problems.append(f"qnext: {report.nodeid}: {exc}")
 
     def finish(
-        self, perf: Sequence[dict[str, Any]] | None = None, stopped: str | None = None
+        self,
+        perf: Sequence[dict[str, Any]] | None = None,
+        stopped: str | None = None,
+        capacity: dict[str, Any] | None = None,
     ) -> None:
         """Build the summary, compare with the baseline, write the report dir (with the perf
         sweep's points in summary.json's `perf` list when a sweep ran in the same session).
@@ -119,6 +124,7 @@ class CapabilityReport:
         from pytest_qnext.report.writers import write_report_dir
 
         summary = self.aggregator.summary(gates=self.gates)
+        summary["warnings"][:0] = self.run_warnings
         rows = self.aggregator.rows
         if stopped is not None and self.planned is not None and len(rows) >= self.planned:
             stopped = None  # e.g. -x, and the last item failed: every sample was scored
@@ -146,6 +152,8 @@ class CapabilityReport:
                 self.problems.append(f"--qnext-baseline: {exc}")
         self.summary = summary
         try:
+            if capacity is not None:
+                summary["capacity"] = capacity  # the perf capacity search's answer
             write_report_dir(
                 self.report_dir, summary, rows, comparison=self.comparison, perf=perf or None
             )
@@ -177,6 +185,7 @@ class CapabilityReport:
     def terminal_lines(self) -> list[str]:
         from pytest_qnext.report.terminal import (
             capability_table,
+            collection_lines,
             comparison_lines,
             gate_lines,
             retry_lines,
@@ -185,6 +194,9 @@ class CapabilityReport:
         if self.summary is None or not self.has_rows:
             return []
         lines = capability_table(self.summary, subsets=self.settings.subsets)
+        subset_level = ("subset",) if self.settings.subsets else ()
+        levels = dict.fromkeys((*subset_level, *self.settings.collection_levels))
+        lines += collection_lines(self.summary, tuple(levels))
         lines += retry_lines(self.summary)
         lines += gate_lines(self.summary.get("gates", []))
         if self.comparison is not None:

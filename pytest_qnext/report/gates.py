@@ -7,6 +7,9 @@ Forms (limits are fractions in [0, 1]; operators >=, <=, >, <):
     error_rate<=0                    an outcome rate over the whole run
     DATASET.unparsed_rate<=0.05      an outcome rate of one dataset
     (rates: error_rate, truncated_rate, unparsed_rate)
+    collection>=0.7                  a collection run's weighted average; more forms such as
+    collection.tag.zh>=0.6           collection.micro, collection.LEVEL.KEY[.AVG] in
+                                     report/collection.py
 
 A gate on a dataset or metric that is not in the run fails with a reason; it never crashes.
 """
@@ -20,6 +23,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from pytest_qnext.report.collection import (
+    COLLECTION,
+    CollectionTarget,
+    measure_collection,
+    parse_collection_target,
+)
+
 __all__ = ["GATE_FORMS", "RATE_NAMES", "Gate", "GateResult", "evaluate_gates", "parse_gate"]
 
 # the outcome rates a gate can read (summary.json outcome_rates)
@@ -27,7 +37,8 @@ RATE_NAMES: tuple[str, ...] = ("error_rate", "truncated_rate", "unparsed_rate")
 
 GATE_FORMS = (
     "valid forms: DATASET>=0.75, DATASET.METRIC>=0.8, error_rate<=0, truncated_rate<=0.02, "
-    "DATASET.unparsed_rate<=0.05 (operators >= <= > <, limit a fraction in [0, 1])"
+    "DATASET.unparsed_rate<=0.05, collection>=0.7, collection.tag.zh>=0.6 (operators >= <= > <, "
+    "limit a fraction in [0, 1])"
 )
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
@@ -40,6 +51,10 @@ _GATE = re.compile(
     r"^\s*(?P<name>[A-Za-z0-9_@/\-]+(?:\.[A-Za-z0-9_@/\-]+)?)\s*"
     r"(?P<op>>=|<=|==|!=|=>|=<|>|<|=)\s*(?P<limit>\S+)\s*$"
 )
+# collection gates: entry keys may hold any character but the operators (a category "Math&Science")
+_COLLECTION_GATE = re.compile(
+    rf"^\s*(?P<name>{COLLECTION}(?:\..+?)?)\s*(?P<op>>=|<=|==|!=|=>|=<|>|<|=)\s*(?P<limit>\S+)\s*$"
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +66,7 @@ class Gate:
     metric: str | None
     op: str
     limit: float
+    collection: CollectionTarget | None = None  # a collection gate (dataset and metric None)
 
     @property
     def is_rate(self) -> bool:
@@ -74,7 +90,7 @@ class GateResult:
 
 def parse_gate(text: str) -> Gate:
     """Parse one gate expression; ValueError (one line naming the valid forms) when bad."""
-    match = _GATE.match(text or "")
+    match = _COLLECTION_GATE.match(text or "") or _GATE.match(text or "")
     if match is None:
         raise ValueError(f"bad gate {text!r}; {GATE_FORMS}")
     name, op, raw_limit = match["name"], match["op"], match["limit"]
@@ -91,6 +107,12 @@ def parse_gate(text: str) -> Gate:
             f"bad gate {text!r}: limit {raw_limit} is outside [0, 1] (write 0.75, not 75); "
             f"{GATE_FORMS}"
         )
+    if name == COLLECTION or name.startswith(f"{COLLECTION}."):
+        try:
+            target = parse_collection_target(name)
+        except ValueError as exc:
+            raise ValueError(f"bad gate {text!r}: {exc}") from None
+        return Gate(text.strip(), None, None, op, limit, collection=target)
     if "." in name:
         dataset, metric = name.split(".", 1)
         return Gate(text.strip(), dataset, metric, op, limit)
@@ -105,6 +127,8 @@ def _fmt(value: float) -> str:
 
 def _measure(gate: Gate, summary: Mapping[str, Any]) -> tuple[float | None, str | None]:
     """(measured value, reason it could not be measured)."""
+    if gate.collection is not None:
+        return measure_collection(gate.collection, summary)
     rates = summary.get("outcome_rates", {})
     datasets: Mapping[str, Any] = summary.get("datasets", {})
     if gate.dataset is None:

@@ -13,7 +13,13 @@ from pytest_qnext.report.baseline import Comparison
 from pytest_qnext.report.gates import GateResult
 from pytest_qnext.sample import OUTCOMES
 
-__all__ = ["MAX_FLIPS_SHOWN", "capability_table", "comparison_lines", "gate_lines"]
+__all__ = [
+    "MAX_FLIPS_SHOWN",
+    "capability_table",
+    "collection_lines",
+    "comparison_lines",
+    "gate_lines",
+]
 
 MAX_FLIPS_SHOWN = 20
 HEADERS = ("task_type", "metric", "dataset_name", "average_score", "count", "95% CI", "outcomes")
@@ -43,9 +49,10 @@ def _outcomes(counts: Mapping[str, int]) -> str:
     return ", ".join(parts) or "-"
 
 
-def _render(rows: Sequence[Sequence[str]]) -> list[str]:
+def _render(
+    rows: Sequence[Sequence[str]], numeric: frozenset[int] = frozenset({3, 4})
+) -> list[str]:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    numeric = {3, 4}
     lines = []
     for n, row in enumerate(rows):
         cells = [
@@ -91,6 +98,43 @@ def capability_table(summary: Mapping[str, Any], subsets: bool = False) -> list[
                     ]
                 )
     return _render(rows)
+
+
+def _average(entry: Mapping[str, Any], name: str) -> list[str]:
+    low, high = entry[f"{name}_ci"]
+    return [f"{entry[f'{name}_avg']:.4f}", f"[{low:.4f}, {high:.4f}]"]
+
+
+def collection_lines(summary: Mapping[str, Any], levels: Sequence[str] = ()) -> list[str]:
+    """A collection run's levels: the whole collection, then every entry of each of `levels`
+    (subset, dataset, task_type, tag, category), each with its count and the micro, macro and
+    weighted averages with their 95 % intervals. Nothing for a run without a collection."""
+    from pytest_qnext.report.collection import COLLECTION, entry_key, find_entry
+
+    block = summary.get(COLLECTION)
+    if not isinstance(block, Mapping):
+        return []
+    source = f" from {block['source']}" if block.get("source") else ""
+    head = f"qnext collection {block.get('name', '')}{source}"
+    if block.get("shuffled"):
+        head += " (shuffled)"
+    averages = ("micro", "macro", "weighted")
+    rows: list[list[str]] = [["level", "key", "count"]]
+    for name in averages:
+        rows[0] += [f"{name}_avg", "95% CI"]
+    whole, _ = find_entry(block, None, None)
+    picked = [("collection", entry) for entry in ([whole] if whole is not None else [])]
+    for level in levels:
+        picked += [(level, entry) for entry in block.get("levels", {}).get(level, [])]
+    if not picked:
+        return [f"{head}: no scored samples"]
+    for level, entry in picked:
+        key = block.get("name", "") if level == "collection" else entry_key(level, entry)
+        row = [level, str(key), str(entry["count"])]
+        for name in averages:
+            row += _average(entry, name)
+        rows.append(row)
+    return [head, *_render(rows, numeric=frozenset({2, 3, 5, 7}))]
 
 
 def retry_lines(summary: Mapping[str, Any]) -> list[str]:
@@ -145,6 +189,17 @@ def comparison_lines(comparison: Comparison | Mapping[str, Any]) -> list[str]:
         )
         if ds["flips_pass_to_fail"]:
             lines.append(f"    pass->fail: {_flip_text(ds['flips_pass_to_fail'])}")
+    whole = data.get("collection")
+    if whole and whole.get("delta") is not None:
+        low, high = whole["delta_ci"]
+        lines.append(
+            f"  collection: {whole['verdict']} weighted {whole['baseline_weighted']:.4f} -> "
+            f"{whole['current_weighted']:.4f} ({whole['delta']:+.4f}, 95% CI [{low:+.4f}, "
+            f"{high:+.4f}]), McNemar p={whole['p_value']:.3g}, n={whole['paired']}, "
+            f"pass->fail {whole['pass_to_fail']}, fail->pass {whole['fail_to_pass']}"
+        )
+    elif whole:
+        lines.append("  collection: no paired samples")
     for key, label in (
         ("only_in_current", "not in baseline"),
         ("only_in_baseline", "not in this run"),

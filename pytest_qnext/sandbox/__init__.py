@@ -12,6 +12,8 @@ Public API:
   `main(channel)`; `send`/`recv(timeout)`/`kill`/`close`.
 * `GradingPool(grade, workers=)`: a thread pool that grades programs as answers arrive:
   `submit(problem, code) -> Future[verdict]`, `progress()`.
+* `Runtime(mode)` / `current_runtime()`: where one run's programs execute (its mode and its own
+  zygote; `close()` kills every sandbox it started); scorers ask `current_runtime()`.
 * `sandbox_problem(mode)` / `require_sandbox(mode)`: start-up availability checks;
   `UNSAFE_WARNING` for the `unsafe-local` mode's header line.
 """
@@ -35,10 +37,12 @@ from pytest_qnext.sandbox.process import (
     RunnerTimeout,
     SandboxProcess,
 )
+from pytest_qnext.sandbox.runtime import DEFAULT_RUNTIME, Runtime, current_runtime
 from pytest_qnext.sandbox.zygote import SANDBOX_ENV
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "DEFAULT_RUNTIME",
     "MODES",
     "SANDBOX_ENV",
     "UNSAFE_WARNING",
@@ -49,10 +53,12 @@ __all__ = [
     "Progress",
     "RunnerGone",
     "RunnerTimeout",
+    "Runtime",
     "SandboxError",
     "SandboxMode",
     "SandboxProcess",
     "SandboxUnavailable",
+    "current_runtime",
     "default_workers",
     "require_sandbox",
     "sandbox_problem",

@@ -1,12 +1,13 @@
 """A pool of sandboxed graders: grade programs as answers arrive, in parallel.
 
-`GradingPool(grade, workers)` runs `grade(problem, code)` (which starts and ends its own
-sandbox) on worker threads; sandboxes are separate processes, so the threads spend their time
-waiting and the work really runs in parallel. The capability engine submits each answer as it
-arrives and collects the futures, instead of running programs inside pytest items one by one.
+`GradingPool(grade, workers)` runs `grade(*args)` (e.g. `grade(problem, code)`, which starts and
+ends its own sandbox) on worker threads; sandboxes are separate processes, so the threads spend
+their time waiting and the work really runs in parallel. The capability engine submits each
+answer as it arrives (`capability/grading.py`) and collects the futures, instead of running
+programs inside pytest items one by one.
 
     pool = GradingPool(grade, workers=8)
-    future = pool.submit(problem, code)      # returns at once
+    future = pool.submit(problem, code)      # returns at once; same arguments as grade
     pool.progress()                          # Progress(graded=.., running=.., queued=..)
     verdict = future.result()                # the grader's exception if the grader broke
     pool.shutdown()
@@ -21,11 +22,11 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, ParamSpec, TypeVar
 
 __all__ = ["GradingPool", "Progress", "default_workers"]
 
-P = TypeVar("P")
+P = ParamSpec("P")
 V = TypeVar("V")
 
 
@@ -50,9 +51,9 @@ class Progress:
 
 
 class GradingPool(Generic[P, V]):
-    """`workers` threads running `grade(problem, code)`; see the module docstring."""
+    """`workers` threads running `grade(*args)`; see the module docstring."""
 
-    def __init__(self, grade: Callable[[P, str], V], workers: int | None = None) -> None:
+    def __init__(self, grade: Callable[P, V], workers: int | None = None) -> None:
         count = default_workers() if workers is None else workers
         if count < 1:
             raise ValueError(f"workers must be >= 1, got {workers!r}")
@@ -62,12 +63,12 @@ class GradingPool(Generic[P, V]):
         self._graded = self._running = self._queued = 0
         self._executor = ThreadPoolExecutor(max_workers=count, thread_name_prefix="qnext-grade")
 
-    def submit(self, problem: P, code: str) -> Future[V]:
-        """Queue one program; the future holds its verdict (or the grader's exception)."""
+    def submit(self, *args: P.args, **kwargs: P.kwargs) -> Future[V]:
+        """Queue one grading; the future holds its verdict (or the grader's exception)."""
         with self._lock:
             self._queued += 1
         try:
-            future = self._executor.submit(self._run, problem, code)
+            future = self._executor.submit(self._run, *args, **kwargs)
         except BaseException:
             with self._lock:
                 self._queued -= 1
@@ -75,12 +76,12 @@ class GradingPool(Generic[P, V]):
         future.add_done_callback(self._forget_cancelled)
         return future
 
-    def _run(self, problem: P, code: str) -> V:
+    def _run(self, *args: P.args, **kwargs: P.kwargs) -> V:
         with self._lock:
             self._queued -= 1
             self._running += 1
         try:
-            return self._grade(problem, code)
+            return self._grade(*args, **kwargs)
         finally:
             with self._lock:
                 self._running -= 1

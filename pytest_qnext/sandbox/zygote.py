@@ -115,6 +115,7 @@ class Zygote:
         self._proc: subprocess.Popen[bytes] | None = None
         self._sock: socket.socket | None = None
         self._log: Any = None
+        self._closed = False
 
     def _start(self) -> None:
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -152,6 +153,8 @@ class Zygote:
         """Ask the zygote to fork a sandbox with `fds` as its stdin, stdout and stderr."""
         data = json.dumps(request).encode("utf-8")
         with self._lock:
+            if self._closed:
+                raise SandboxError("the sandbox zygote was closed (the run is ending)")
             for attempt in (1, 2):
                 if self._proc is None or self._proc.poll() is not None:
                     if self._proc is not None and attempt == 2:
@@ -189,7 +192,9 @@ class Zygote:
             self._log = None
 
     def close(self) -> None:
+        """Stop the zygote; every sandbox it forked dies with it, and it forks no more."""
         with self._lock:
+            self._closed = True
             self._close_locked()
 
     @property

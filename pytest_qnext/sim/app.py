@@ -14,6 +14,12 @@ one chunk per token, finish_reason on the last one, an optional usage chunk, `da
 `/sim/stats` reports how late writes went out versus their deadlines (`write_lag_*`,
 `first_token_lag_*`): the simulator's own share of any measured error. `/sim/requests` lists
 the last `RECENT_BODIES` request bodies as received (for tests of what clients send).
+`/metrics` is a Prometheus exposition with vLLM's names (exposition.py) and `/sim/truth` the
+per-request ground truth behind it (arrival-based TTFT and E2E, prompt and output tokens,
+prefix-cache hit tokens, the injected fault): tests compare what a client scraped with it.
+Prefix cache (prefix.py): a prompt is looked up (and its blocks cached) once its token count
+is known: before its first token when `prefill_per_token` > 0 (cached tokens then need no
+prefill time), else when its stream ends.
 
 Nothing costly runs on the event loop between a request's arrival and its first token: with a
 real tokenizer the prompt is counted in a worker thread (counting.py) and awaited only where
@@ -28,7 +34,6 @@ import contextlib
 import json
 import secrets
 import time
-from collections import Counter, deque
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,119 +41,23 @@ from aiohttp import web
 
 from pytest_qnext.sim.chunks import DONE, MALFORMED, ChunkEncoder
 from pytest_qnext.sim.config import SimConfig
-from pytest_qnext.sim.counting import TokenWork
 from pytest_qnext.sim.faults import Fault, decide_fault
-from pytest_qnext.sim.generation import GenerationPlan, plan_generation
+from pytest_qnext.sim.generation import GenerationPlan
 from pytest_qnext.sim.listen import ARRIVED, stamp_arrival
-from pytest_qnext.sim.policy import REASONING_TEXT, AnswerPolicy, OracleEntry, load_oracle
+from pytest_qnext.sim.policy import OracleEntry
 from pytest_qnext.sim.requests import BadRequest, ParsedRequest, check_context, parse_request
+from pytest_qnext.sim.state import RECENT_BODIES, SimState, Timeline
 from pytest_qnext.sim.stats import Stats
-from pytest_qnext.tokenizer import TokenCounter, load_tokenizer
+from pytest_qnext.tokenizer import TokenCounter
 
 __all__ = ["RECENT_BODIES", "SimState", "Stats", "create_app"]
 
 STATE_KEY: web.AppKey[SimState] = web.AppKey("qnext_sim_state")
 _WRITE_ERRORS = (ConnectionError, OSError, RuntimeError)
-# loop iterations between two requests' preparation work: enough for aiohttp to read the
-# requests that came in meanwhile (their arrival times are taken at the poll, listen.py)
-_TURN_YIELDS = 3
 # a stream has its prompt counted this long after its first token (in a worker thread; at
 # half-way for shorter streams): by then the first tokens of a burst of requests that arrived
 # with it are out
 _COUNT_DELAY = 0.05
-RECENT_BODIES = 64  # request bodies kept for /sim/requests (the oldest are dropped)
-
-
-def _pick_filler(tok: TokenCounter) -> str:
-    for cand in (" the", " and", " a", " ok"):
-        if tok.pieces(cand * 3) == [cand] * 3 and len(tok.encode(cand * 3)) == 3:
-            return cand
-    return " the"
-
-
-class SimState:
-    """Everything a running simulator holds: config, tokenizer, policy, counters, slots."""
-
-    def __init__(
-        self,
-        config: SimConfig,
-        oracle: Mapping[str, OracleEntry | Mapping[str, Any]] | None = None,
-        tokenizer: TokenCounter | None = None,
-    ) -> None:
-        self.config = config
-        self.tokenizer = tokenizer if tokenizer is not None else load_tokenizer(config.tokenizer)
-        self.work = TokenWork(self.tokenizer)
-        self.work.warm_up()
-        entries: dict[str, OracleEntry] | None = None
-        if oracle is not None:
-            entries = load_oracle(oracle)
-        elif config.oracle:
-            entries = load_oracle(config.oracle)
-        self.policy = AnswerPolicy(
-            config.policy, text=config.text, oracle=entries, p=config.p, seed=config.seed
-        )
-        self.filler = _pick_filler(self.tokenizer)
-        self.reasoning_pieces = self.tokenizer.pieces(REASONING_TEXT)
-        self.stats = Stats()
-        self.bodies: deque[Any] = deque(maxlen=RECENT_BODIES)
-        self.attempts: Counter[str] = Counter()
-        self.slots = asyncio.Semaphore(config.max_num_seqs)
-        self.turns = _Turns()
-        self.running = 0
-        self.created = int(time.time())
-
-    def reset(self) -> None:
-        self.stats = Stats(in_flight=self.stats.in_flight)
-        self.bodies.clear()
-        self.attempts.clear()
-
-    def gap(self) -> float:
-        c = self.config
-        return c.itl * (1.0 + c.batch_slowdown * max(0, self.running - 1))
-
-    def _pieces(self, text: str, limit: int) -> list[str]:
-        """The first pieces of `text`: more than `limit` of them, or all (cheap for long
-        echo prompts: only a prefix is tokenised, minus a margin where the cut may matter)."""
-        cut = max(1024, 32 * (limit + 1))
-        while cut < len(text):
-            kept: list[str] = []
-            used = 0
-            for piece in self.work.pieces(text[:cut]):
-                used += len(piece)
-                if used > cut - 64:
-                    break
-                kept.append(piece)
-            if len(kept) > limit:
-                return kept
-            cut *= 4
-        return self.work.pieces(text)
-
-    def plan(self, req: ParsedRequest) -> tuple[GenerationPlan, str]:
-        answer = self.policy.answer(req.key, req.echo_text)
-        think = self.config.think
-        if req.enable_thinking is False:
-            think = "none"
-        if think == "split" and not req.chat:
-            think = "inline"  # the completions API has no reasoning field
-        reasoning: list[str] = []
-        text = answer.content
-        if think == "split":
-            reasoning = self.reasoning_pieces
-        elif think == "inline":
-            text = f"<think>\n{REASONING_TEXT}\n</think>\n\n{text}"
-        max_tokens = req.max_tokens
-        if max_tokens is None:
-            max_tokens = self.config.max_model_len - req.prompt_tokens
-        plan = plan_generation(
-            reasoning,
-            self._pieces(text, max_tokens),
-            max_tokens=max_tokens,
-            min_tokens=req.min_tokens,
-            ignore_eos=req.ignore_eos,
-            stop=req.stop,
-            filler=self.filler,
-        )
-        return plan, answer.sample_key
 
 
 def _error(
@@ -184,6 +93,28 @@ async def _stats(request: web.Request) -> web.Response:
 
 async def _requests(request: web.Request) -> web.Response:
     return web.json_response({"bodies": list(request.app[STATE_KEY].bodies)})
+
+
+async def _truth(request: web.Request) -> web.Response:
+    state = request.app[STATE_KEY]
+    prefix = state.prefix
+    return web.json_response(
+        {
+            "requests": list(state.truth),
+            "prefix_cache_queries": prefix.queries,
+            "prefix_cache_hits": prefix.hits,
+            "max_running": state.stats.max_running,
+            "preemptions": 0,
+        }
+    )
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    state = request.app[STATE_KEY]
+    return web.Response(
+        body=state.exposition.render(state),
+        headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
+    )
 
 
 async def _reset(request: web.Request) -> web.Response:
@@ -262,9 +193,10 @@ async def _generate(request: web.Request, *, chat: bool) -> web.StreamResponse:
         model=state.config.model,
     )
     stats.in_flight += 1
+    timeline = Timeline(arrived)
     try:
         run = _stream if req.stream else _respond
-        outcome, response = await run(request, state, req, plan, enc, fault, arrived)
+        outcome, response = await run(request, state, req, plan, enc, fault, timeline)
     finally:
         stats.in_flight -= 1
     if outcome == "cancelled":
@@ -273,8 +205,11 @@ async def _generate(request: web.Request, *, chat: bool) -> web.StreamResponse:
         stats.completed += 1
         stats.completed_by_key[sample_key] += 1
         with contextlib.suppress(BadRequest):
-            stats.prompt_tokens += await _counted(req)
+            count = await _counted(req)
+            stats.prompt_tokens += count
+            state.lookup(req, timeline, count)
         stats.completion_tokens += plan.completion_tokens
+        state.finished(req, timeline, plan, fault)
     else:
         req.prompt.discard()
     return response
@@ -290,42 +225,27 @@ async def _counted(req: ParsedRequest) -> int:
         raise BadRequest(message) from None
 
 
-class _Turns:
-    """`async with turns:` runs CPU-heavy request preparation one request at a time, each after
-    yielding to the event loop a few times, so that network events (and the arrival times of
-    requests in a burst) are handled between two requests' work, not after all of it."""
-
-    def __init__(self) -> None:
-        self._lock = asyncio.Lock()  # FIFO
-
-    async def __aenter__(self) -> None:
-        await self._lock.acquire()
-        try:
-            for _ in range(_TURN_YIELDS):
-                await asyncio.sleep(0)
-        except BaseException:
-            self._lock.release()
-            raise
-
-    async def __aexit__(self, *exc: object) -> None:
-        self._lock.release()
-
-
 class _Admission:
     """Holds one of the `max_num_seqs` slots and keeps the running count."""
 
-    def __init__(self, state: SimState, arrived: float) -> None:
+    def __init__(self, state: SimState, timeline: Timeline) -> None:
         self.state = state
-        self.arrived = arrived
+        self.timeline = timeline
 
     async def __aenter__(self) -> float:
         """The admission time: the arrival time when a slot was free, else when one freed."""
-        admitted = self.arrived
+        admitted = self.timeline.arrived
         if self.state.slots.locked():
-            await self.state.slots.acquire()
+            self.state.waiting += 1
+            try:
+                await self.state.slots.acquire()
+            finally:
+                self.state.waiting -= 1
             admitted = asyncio.get_running_loop().time()
         else:
             await self.state.slots.acquire()
+        self.timeline.admitted = admitted
+        self.state.active[id(self.timeline)] = self.timeline
         self.state.running += 1
         stats = self.state.stats
         stats.max_running = max(stats.max_running, self.state.running)
@@ -333,14 +253,20 @@ class _Admission:
 
     async def __aexit__(self, *exc: object) -> None:
         self.state.running -= 1
+        self.state.active.pop(id(self.timeline), None)
         self.state.slots.release()
 
 
-async def _first_deadline(state: SimState, req: ParsedRequest, admitted: float) -> float:
+async def _first_deadline(
+    state: SimState, req: ParsedRequest, admitted: float, timeline: Timeline
+) -> float:
     c = state.config
     if c.prefill_per_token <= 0:
         return admitted + c.ttft
-    return admitted + c.ttft + c.prefill_per_token * await _counted(req)
+    count = await _counted(req)
+    state.lookup(req, timeline, count)
+    uncached = count - (timeline.hit_tokens or 0)
+    return admitted + c.ttft + c.prefill_per_token * uncached
 
 
 async def _stream(
@@ -350,7 +276,7 @@ async def _stream(
     plan: GenerationPlan,
     enc: ChunkEncoder,
     fault: Fault,
-    arrived: float,
+    timeline: Timeline,
 ) -> tuple[str, web.StreamResponse]:
     n = max(1, plan.completion_tokens)
     at = min(n - 1, int(fault.at * n)) if fault.kind is not None else -1
@@ -363,8 +289,8 @@ async def _stream(
     try:
         await resp.prepare(request)
         pending = enc.role() if req.chat else b""  # goes out with the first token, as in vLLM
-        async with _Admission(state, arrived) as admitted:
-            deadline = await _first_deadline(state, req, admitted)
+        async with _Admission(state, timeline) as admitted:
+            deadline = await _first_deadline(state, req, admitted, timeline)
             count_at = deadline + min(_COUNT_DELAY, 0.5 * (n - 1) * state.gap())
             i = 0
             while i < n:
@@ -399,8 +325,11 @@ async def _stream(
                     i += 1
                     deadline += state.gap()
                 data = b"".join(batch)
+                timeline.generated = i
                 if data:
                     await resp.write(data)
+                    if timeline.first is None:
+                        timeline.first = loop.time()
                 if now >= count_at:
                     req.prompt.start()  # idempotent
         tail = b""
@@ -408,6 +337,7 @@ async def _stream(
             tail = enc.usage(await _counted(req), plan.completion_tokens)
         await resp.write(tail + DONE)
         await resp.write_eof()
+        timeline.end = loop.time()
     except _WRITE_ERRORS:
         return "cancelled", resp
     except BadRequest as exc:  # counting failed after the answer had begun
@@ -426,12 +356,12 @@ async def _respond(
     plan: GenerationPlan,
     enc: ChunkEncoder,
     fault: Fault,
-    arrived: float,
+    timeline: Timeline,
 ) -> tuple[str, web.StreamResponse]:
     loop = asyncio.get_running_loop()
     req.prompt.start()
-    async with _Admission(state, arrived) as admitted:
-        deadline = await _first_deadline(state, req, admitted)
+    async with _Admission(state, timeline) as admitted:
+        deadline = await _first_deadline(state, req, admitted, timeline)
         if fault.kind == "stall":
             deadline += state.config.stall_s
         for _ in range(max(0, plan.completion_tokens - 1)):
@@ -441,6 +371,7 @@ async def _respond(
         delay = deadline - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
+        timeline.first = timeline.end = loop.time()
     if fault.kind == "drop":
         if request.transport is not None:
             request.transport.abort()
@@ -474,5 +405,7 @@ def create_app(
     app.router.add_post("/v1/completions", _completions)
     app.router.add_get("/sim/stats", _stats)
     app.router.add_get("/sim/requests", _requests)
+    app.router.add_get("/sim/truth", _truth)
+    app.router.add_get("/metrics", _metrics)
     app.router.add_post("/sim/reset", _reset)
     return app

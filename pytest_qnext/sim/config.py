@@ -50,6 +50,9 @@ _HELP: dict[str, str] = {
     "malformed_rate": "fraction of streams with one chunk of invalid JSON",
     "stall_rate": "fraction of streams that pause mid-way",
     "stall_s": "length of a stall in seconds",
+    "prefix_caching": "1: prompts reuse cached blocks of earlier prompts (as vLLM); 0: off",
+    "block_size": "tokens per KV-cache block (prefix cache and KV usage)",
+    "kv_blocks": "KV-cache capacity in blocks (KV usage; the prefix cache's LRU bound)",
 }
 
 
@@ -80,6 +83,9 @@ class SimConfig:
     malformed_rate: float = 0.0
     stall_rate: float = 0.0
     stall_s: float = 1.0
+    prefix_caching: int = 1
+    block_size: int = 16
+    kv_blocks: int = 4096
 
     def __post_init__(self) -> None:
         for name in ("ttft", "prefill_per_token", "itl", "batch_slowdown", "stall_s"):
@@ -88,6 +94,11 @@ class SimConfig:
         for name in ("p", "fail_rate", "rate429", "drop_rate", "malformed_rate", "stall_rate"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"sim option {name}={getattr(self, name)} must be between 0 and 1")
+        for name in ("block_size", "kv_blocks"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"sim option {name}={getattr(self, name)} must be >= 1")
+        if self.prefix_caching not in (0, 1):
+            raise ValueError(f"sim option prefix_caching={self.prefix_caching} must be 0 or 1")
         if self.max_num_seqs < 1:
             raise ValueError(f"sim option max_num_seqs={self.max_num_seqs} must be >= 1")
         if self.max_model_len < 1:

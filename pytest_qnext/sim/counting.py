@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import os
 import threading
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -63,8 +64,9 @@ class PromptTokens:
         self,
         bound: int,
         exact: int | None = None,
-        job: Callable[[], int] | None = None,
+        job: Callable[[], int | list[int]] | None = None,
         pool: Callable[[], ThreadPoolExecutor] | None = None,
+        ids: Sequence[int] | None = None,
     ) -> None:
         if exact is None and (job is None or pool is None):
             raise ValueError("PromptTokens needs an exact count or a job and its pool")
@@ -73,13 +75,23 @@ class PromptTokens:
         self._job = job
         self._pool = pool
         self._future: asyncio.Future[int] | None = None
+        # the prompt's token ids, once counted (the prefix cache hashes them: prefix.py)
+        self.ids: Sequence[int] | None = ids
+
+    def _run_job(self) -> int:
+        assert self._job is not None
+        result: Any = self._job()
+        if isinstance(result, list):
+            self.ids = result
+            return len(result)
+        return int(result)
 
     def start(self) -> None:
         """Submit the counting job (once; needs the running loop)."""
         if self._exact is None and self._future is None:
             assert self._job is not None and self._pool is not None
             loop = asyncio.get_running_loop()
-            self._future = loop.run_in_executor(self._pool(), self._job)
+            self._future = loop.run_in_executor(self._pool(), self._run_job)
 
     @property
     def known(self) -> int | None:
@@ -155,15 +167,19 @@ class TokenWork:
             )
         return self._pool
 
-    def _submit(self, bound: int, job: Callable[[], int]) -> PromptTokens:
+    def _submit(self, bound: int, job: Callable[[], int | list[int]]) -> PromptTokens:
         return PromptTokens(bound, job=job, pool=self._executor)
 
     def _encode_len(self, text: str) -> int:
         """Token count of `text` (special tokens in it recognised), as the tokenizer's own
         `__call__` counts it; the batch encode releases the GIL while it runs."""
+        return len(self._encode_ids(text))
+
+    def _encode_ids(self, text: str) -> list[int]:
+        """The token ids of `text` (see `_encode_len`)."""
         if self._backend is not None:
-            return len(self._backend.encode_batch([text], add_special_tokens=False)[0].ids)
-        return len(self._raw([text], add_special_tokens=False)["input_ids"][0])
+            return list(self._backend.encode_batch([text], add_special_tokens=False)[0].ids)
+        return list(self._raw([text], add_special_tokens=False)["input_ids"][0])
 
     def pieces(self, text: str) -> list[str]:
         """`tokenizer.pieces(text)`, from the Rust encoder's offsets when there is one (about
@@ -204,13 +220,29 @@ class TokenWork:
         A template that fails raises TokenizerError at once."""
         if self._raw is None:
             count = self.tokenizer.count_chat(messages, template_kwargs)
-            return PromptTokens(count, exact=count)
+            ids = self._simple_chat_ids(messages)
+            return PromptTokens(count, exact=count, ids=ids if len(ids) == count else None)
         rendered = self._render(messages, template_kwargs)
-        return self._submit(prompt_bound(rendered), lambda: self._encode_len(rendered))
+        return self._submit(prompt_bound(rendered), lambda: self._encode_ids(rendered))
+
+    def _simple_chat_ids(self, messages: Sequence[Mapping[str, Any]]) -> list[int]:
+        """Ids standing for a chat prompt of a tokenizer without a template (the simple one):
+        each message's role marker, then its content's ids (for the prefix cache only)."""
+        start, end, newline = 1, 2, 3  # ChatML's markers, as SimpleTokenCounter counts them
+
+        def role(name: object) -> int:
+            return 16 + zlib.crc32(str(name).encode("utf-8")) % 200
+
+        ids: list[int] = []
+        for m in messages:
+            ids += [start, role(m.get("role")), newline]
+            ids += self.tokenizer.encode(message_text(m.get("content")))
+            ids += [end, newline]
+        return [*ids, start, role("assistant"), newline]
 
     def text(self, prompt: str) -> PromptTokens:
         """Start counting a completions prompt string."""
         if self._raw is None:
-            count = len(self.tokenizer.encode(prompt))
-            return PromptTokens(count, exact=count)
-        return self._submit(prompt_bound(prompt), lambda: self._encode_len(prompt))
+            ids = self.tokenizer.encode(prompt)
+            return PromptTokens(len(ids), exact=len(ids), ids=ids)
+        return self._submit(prompt_bound(prompt), lambda: self._encode_ids(prompt))

@@ -23,7 +23,7 @@ def oracle_rows(entries: Sequence[Entry]) -> list[dict[str, str]]:
     rows: dict[str, dict[str, str]] = {}
     for entry in entries:
         oracle = entry.spec.oracle
-        if oracle is None:
+        if oracle is None or entry.skip_reason is not None:  # skipped items ask nothing
             continue
         key = prompt_key(list(entry.messages))
         rows[key] = {

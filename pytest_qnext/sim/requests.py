@@ -136,7 +136,7 @@ def _completion_prompt(body: Mapping[str, Any], work: TokenWork) -> tuple[str, s
             text = tokenizer.decode(ids[:_ECHO_IDS])
         except Exception:  # a tokenizer that cannot decode some id: echo nothing special
             text = ""
-        count = PromptTokens(len(ids), exact=len(ids))
+        count = PromptTokens(len(ids), exact=len(ids), ids=list(ids))
         return prompt_key(list(ids)), echo_cut(text.rstrip("\ufffd")), count
     raise BadRequest(
         "'prompt' must be a string or a non-empty list of token ids (batches of several "

@@ -218,6 +218,7 @@ def run_in_process(
     env = dict(os.environ)
     env["PYTHONUNBUFFERED"] = "1"
     env[PARENT_ENV] = str(os.getpid())
+    env.setdefault("HF_HUB_OFFLINE", "1")  # a hub-id tokenizer comes from the cache, at once
     if config.api_key:
         env[API_KEY_ENV] = config.api_key
     errors = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 (closed below)

@@ -79,7 +79,9 @@ def _need_browser() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an asyncio loop running on the main
+# thread until it is stopped, and every asyncio test run after it in the same session would fail.
+@pytest.fixture(scope="module")
 def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     path = _need_browser()
     from playwright.sync_api import sync_playwright
@@ -92,9 +94,11 @@ def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         args=list(CHROMIUM_ARGS),
         viewport={"width": 1400, "height": 1000},
     )
-    yield context
-    context.close()
-    pw.stop()
+    try:
+        yield context
+    finally:
+        context.close()
+        pw.stop()
 
 
 @dataclass

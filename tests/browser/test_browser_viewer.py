@@ -105,6 +105,7 @@ def test_filters_counts_and_paging(viewer: Viewer, watched: Watched, big_run: Pa
     assert watched.errors == []
 
 
+@pytest.mark.timing  # a wall-clock bound: run alone with the timing tests (scripts/test.sh)
 def test_big_run_becomes_interactive_quickly(
     viewer_factory: Any, watched: Watched, big_run: Path
 ) -> None:

@@ -488,4 +488,5 @@ def test_demo_run_has_breakdowns_and_full_rows(project: Path) -> None:
         if row.dataset == "mmlu_pro":
             assert row.details == {}
     html = (report / "report.html").read_text(encoding="utf-8")
-    assert "<h2>ifeval: breakdown</h2>" in html and "<h3>by_family</h3>" in html
+    assert "ifeval: breakdown · by_family" in html
+    assert "ifeval: breakdown · by_instruction" in html

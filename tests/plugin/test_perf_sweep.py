@@ -156,7 +156,11 @@ def test_baseline_regression_is_direction_aware(sweep: pytest.Pytester) -> None:
     faster = {**row, "output_throughput": row["output_throughput"] * 10, "noise": {}}
     slower = {
         **row,
-        **{m: row[m] * 10 if direction(m) == "lower" else row[m] / 10 for m in BASELINE_METRICS},
+        **{
+            m: row[m] * 10 if direction(m) == "lower" else row[m] / 10
+            for m in BASELINE_METRICS
+            if m in row
+        },
         "noise": {},
     }
     (sweep.path / "faster.json").write_text(json.dumps({"perf": [faster]}))
@@ -248,3 +252,52 @@ def test_open_loop_records_intended_and_actual_send_times(sweep: pytest.Pytester
     for r in measured:
         assert r["intended_send"] is not None
         assert r["send"] >= r["intended_send"] - 1e-3  # never sent before its scheduled time
+
+
+def test_rates_rounds_goodput_and_the_request_sent(sweep: pytest.Pytester) -> None:
+    result = _run(
+        sweep,
+        "--qnext-parallel",
+        "4",
+        "--qnext-number",
+        "6",
+        "--qnext-rate",
+        "40",
+        "80",
+        "--qnext-burstiness",
+        "0.5",
+        "--qnext-perf-rounds",
+        "3",
+        "--qnext-goodput",
+        "ttft<=30,e2e<=30",
+        "--qnext-slo",
+        "good_fraction>=1",
+        "-v",
+    )
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*open loop, gamma (burstiness 0.5) 40, 80 req/s*",
+            "*client capacity (zero-latency self-test*req/s*",
+            "*test_sweep?parallel=4-number=6-rate=40? PASSED*",
+            "*test_sweep?parallel=4-number=6-rate=80? PASSED*",
+            "*Good %*",
+        ]
+    )
+    body = (
+        'qnext perf: request body (chat API): {"model": "<model>", "messages": [{"role": '
+        '"user", "content": "<prompt>"}], "max_tokens": 6, "min_tokens": 6, "temperature": '
+        '0.0, "ignore_eos": true, "stream": true, "stream_options": {"include_usage": true}}'
+    )
+    assert body in result.stdout.lines
+    points = json.loads((sweep.path / "report" / "summary.json").read_text())["perf"]
+    assert [p["rate"] for p in points] == [40, 80]
+    for point in points:
+        assert point["rounds"] == 3
+        assert len(point["round_values"]["ttft_p50"]) == 3
+        low, high = point["ci95"]["ttft_p50"]
+        assert low <= point["ttft_p50"] <= high
+        assert point["good_fraction"] == 1.0 and point["goodput"] > 0
+        assert point["request_template"]["temperature"] == 0.0
+        assert point["request_template"]["model"] == "qnext-sim"
+        assert point["completed"] == 18  # three rounds of six

@@ -8,6 +8,10 @@ import sys
 import pytest_qnext
 
 PUBLIC = [
+    "Breakdown",
+    "CollectionSchema",
+    "DatasetInfo",
+    "DatasetMeta",
     "DatasetUnavailable",
     "EvalSpec",
     "ItemResult",
@@ -17,7 +21,11 @@ PUBLIC = [
     "Outcome",
     "PointResult",
     "Sample",
+    "SampleRow",
     "Score",
+    "StratifiedSampler",
+    "UniformSampler",
+    "WeightedSampler",
     "__version__",
 ]
 
@@ -28,7 +36,9 @@ def test_all_is_the_documented_list() -> None:
 
 def test_every_public_name_resolves_to_its_definition() -> None:
     from pytest_qnext.capability.session import ItemResult
+    from pytest_qnext.collections import CollectionSchema, WeightedSampler
     from pytest_qnext.evals.base import EvalSpec
+    from pytest_qnext.rows import SampleRow
     from pytest_qnext.sample import OUTCOMES, Sample, Score
 
     for name in pytest_qnext.__all__:
@@ -37,6 +47,9 @@ def test_every_public_name_resolves_to_its_definition() -> None:
     assert pytest_qnext.Sample is Sample
     assert pytest_qnext.Score is Score
     assert pytest_qnext.ItemResult is ItemResult
+    assert pytest_qnext.SampleRow is SampleRow
+    assert pytest_qnext.CollectionSchema is CollectionSchema
+    assert pytest_qnext.WeightedSampler is WeightedSampler
     assert (
         pytest_qnext.OUTCOMES
         == OUTCOMES

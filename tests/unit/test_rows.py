@@ -32,6 +32,12 @@ FULL: dict[str, Any] = {
     "skip_reason": None,
     "messages": [{"role": "user", "content": "Write a poem, no commas."}],
     "details": {"inst_verdicts": [["punctuation:no_comma", False, True]]},
+    "collection": {
+        "task_type": "instruction",
+        "tags": ["en"],
+        "categories": ["Qwen3", "English"],
+        "weight": 0.0833,
+    },
 }
 
 
@@ -104,6 +110,23 @@ BAD_FIELDS = [
     ("details", {"x": object()}, "'details' must be a dict of JSON values"),
     ("details", {1: "a"}, "'details' must be a dict of JSON values"),
     ("details", None, "'details' must be a dict of JSON values, got None"),
+    *[
+        (
+            "collection",
+            {**FULL["collection"], **change},
+            "'collection' must be null or a "
+            "collection leaf {task_type, tags, categories, weight in (0, 1]}",
+        )
+        for change in (
+            {"weight": 0},
+            {"weight": 1.5},
+            {"categories": []},
+            {"tags": [""]},
+            {"task_type": None},
+            {"extra": 1},
+        )
+    ],
+    ("collection", "Qwen3", "'collection' must be null or a collection leaf"),
 ]
 
 
@@ -167,6 +190,7 @@ def test_meta_round_trip_and_errors() -> None:
         "primary_metric": "acc",
         "metrics": ["acc"],
         "fingerprint": {"version": "1", "subset_list": [], "gen_config": {"temperature": 0}},
+        "collection": {"name": "Qwen3", "source": "qwen3.jsonl", "notes": []},
     }
     meta = DatasetMeta.from_json(data)
     assert meta.metrics == ("acc",)
@@ -178,6 +202,7 @@ def test_meta_round_trip_and_errors() -> None:
             "dataset meta mmlu_pro: 'metrics' must be a list of metric names",
         ),
         ({**data, "fingerprint": []}, "'fingerprint' must be a dict of JSON values"),
+        ({**data, "collection": "Qwen3"}, "'collection' must be a dict of JSON values or null"),
         ({**data, "primary_metric": ""}, "'primary_metric' must be a metric name or null"),
         ({**data, "task_type": None}, "'task_type' must be a non-empty string"),
         ({**data, "dataset": None}, "'dataset' must be a non-empty string"),

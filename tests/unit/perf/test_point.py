@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from pytest_qnext.perf.baseline import compare_baseline
 from pytest_qnext.perf.point import IDENTITY, PerfPoint, PerfPointError
-from pytest_qnext.perf.slo import GateResult, compare_baseline, parse_slo
+from pytest_qnext.perf.slo import GateResult, parse_slo
 from pytest_qnext.perf.table import format_table
 
 POINT = PerfPoint(

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from pytest_qnext.perf.catalog import direction
-from pytest_qnext.perf.slo import (
-    SLOError,
-    compare_baseline,
-    load_baseline,
-    parse_regression,
-    parse_slo,
-)
+from pytest_qnext.perf.slo import SLOError, parse_point_limits, parse_regression, parse_slo
 
 
 def test_parse_and_check() -> None:
@@ -64,42 +55,12 @@ def test_directions() -> None:
     assert direction("ttft_n") is None
 
 
-def _row(**values: float) -> dict[str, object]:
-    return {"parallel": 8, "number": 40, **values}
-
-
-def test_latency_up_and_throughput_down_are_regressions() -> None:
-    base = [_row(ttft_p50=0.100, output_throughput=1000.0)]
-    worse = compare_baseline(_row(ttft_p50=0.120, output_throughput=850.0), base, 0.10)
-    assert [g.passed for g in worse] == [False, False]
-    assert "+20.0%" in worse[0].message and "REGRESSED" in worse[0].message
-    assert "-15.0%" in worse[1].message
-    better = compare_baseline(_row(ttft_p50=0.080, output_throughput=1200.0), base, 0.10)
-    assert all(g.passed for g in better)
-    small = compare_baseline(_row(ttft_p50=0.105, output_throughput=960.0), base, 0.10)
-    assert all(g.passed for g in small)
-
-
-def test_noise_is_stated() -> None:
-    base = [{**_row(ttft_p50=0.1), "noise": {"ttft_p50": 0.03}}]
-    current = {**_row(ttft_p50=0.102), "noise": {"ttft_p50": 0.04}}
-    (gate,) = compare_baseline(current, base, 0.10)
-    assert "noise ±5.0%" in gate.message and "within noise" in gate.message
-
-
-def test_missing_point_is_not_compared() -> None:
-    (gate,) = compare_baseline({"parallel": 64, "number": 10}, [_row(ttft_p50=0.1)], 0.1)
-    assert gate.passed and "not compared" in gate.message
-
-
-def test_load_baseline(tmp_path: Path) -> None:
-    summary = tmp_path / "summary.json"
-    summary.write_text(json.dumps({"table": [], "perf": [_row(ttft_p50=0.1)]}))
-    assert load_baseline(summary)[0]["ttft_p50"] == 0.1
-    rows = tmp_path / "rows.json"
-    rows.write_text(json.dumps([_row(ttft_p50=0.2)]))
-    assert load_baseline(rows)[0]["ttft_p50"] == 0.2
-    bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({"table": []}))
-    with pytest.raises(SLOError, match="no perf rows"):
-        load_baseline(bad)
+def test_point_limits_and_search_scope() -> None:
+    limits = parse_point_limits("ttft_p99<=2.0, tpot_p99<=50ms")
+    assert [str(s) for s in limits] == ["ttft_p99<=2", "tpot_p99<=0.05"]
+    assert parse_slo("max_concurrency>=24").scope == "search"
+    assert limits[0].scope == "point"
+    with pytest.raises(SLOError, match="not a limit on a point"):
+        parse_point_limits("max_concurrency>=2")
+    with pytest.raises(SLOError, match="no limit"):
+        parse_point_limits(" , ")

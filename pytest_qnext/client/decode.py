@@ -51,6 +51,16 @@ def valid_text(text: str) -> str:
     return text
 
 
+def _make_valid(rec: RequestRecord) -> None:
+    """`valid_text` on the record's content and reasoning, counting the lone surrogates it
+    replaced in `rec.invalid_text` (the perf `invalid_text` metric)."""
+    raw = rec.content, rec.reasoning
+    rec.content, rec.reasoning = valid_text(raw[0]), valid_text(raw[1])
+    if rec.content is not raw[0] or rec.reasoning is not raw[1]:
+        before = raw[0].count("\ufffd") + raw[1].count("\ufffd")
+        rec.invalid_text = rec.content.count("\ufffd") + rec.reasoning.count("\ufffd") - before
+
+
 def valid_json(value: Any) -> Any:
     """A parsed JSON value with `valid_text` applied to every string in it (keys too)."""
     if isinstance(value, str):
@@ -209,8 +219,8 @@ class StreamAccumulator:
 
     def fill(self, rec: RequestRecord) -> None:
         """Write what was collected into `rec` (errors included, if any)."""
-        rec.content = valid_text("".join(self.content))
-        rec.reasoning = valid_text("".join(self.reasoning))
+        rec.content, rec.reasoning = "".join(self.content), "".join(self.reasoning)
+        _make_valid(rec)
         rec.chunk_times = self.chunk_times
         rec.chunk_texts = self.chunk_texts
         rec.first_token_time = self.chunk_times[0] if self.chunk_times else None
@@ -256,7 +266,6 @@ def apply_body(rec: RequestRecord, body: bytes, api: Api) -> None:
         rec.error = f"the answer's content is not text: {body[:120]!r}"
         rec.content = ""
         return
-    rec.content = valid_text(rec.content)
-    rec.reasoning = valid_text(rec.reasoning)
+    _make_valid(rec)
     reason = choice.get("finish_reason")
     rec.finish_reason = None if reason is None else valid_text(str(reason))

@@ -11,8 +11,13 @@ from typing import Any
 __all__ = ["json_objects", "plain"]
 
 
+_ATOMS = (str, int, bool, type(None))  # returned as they are (exact types: the common case)
+
+
 def plain(value: Any) -> Any:
     """A JSON-native copy: tuples become lists, mappings dicts with str keys, NaN/inf None."""
+    if type(value) in _ATOMS:
+        return value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, Mapping):

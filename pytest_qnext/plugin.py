@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Generator
+from types import MethodType
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -131,6 +132,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         from pytest_qnext.lifecycle import check_code_benchmarks
 
         check_code_benchmarks(config)
+        checks = not (config.option.collectonly or is_xdist_worker(config))
+        if state.settings.has_target and checks:
+            capability.check_cache()  # a broken cache: one line now, not an error per sample
         asks = state.settings.has_target or is_xdist_worker(config)
         if asks and not config.option.collectonly and not is_xdist_controller(config):
             capability.warm_up()  # the prefetch child starts during collection
@@ -263,6 +267,7 @@ def _start_capability(session: pytest.Session) -> None:
     ids = [sample_id for item in items if (sample_id := _sample_id(item)) is not None]
     if not ids:
         return
+    _short_failures(items)
     capability = capability_session(config)
     capability.set_target(qnext_state(config).target)
     capability.plan(ids)
@@ -272,12 +277,32 @@ def _start_capability(session: pytest.Session) -> None:
     capability.start()
 
 
+def _short_failures(items: list[pytest.Item]) -> None:
+    """A capability item's failure is one message (`pytest.fail(..., pytrace=False)`): its
+    report gets that text as is, without pytest's traceback filtering, which costs
+    milliseconds per failed item (on a big run, more than everything else the item does)."""
+    for item in items:
+        if _sample_id(item) is not None:
+            item.repr_failure = MethodType(_short_failure, item)  # type: ignore[method-assign]
+
+
+def _short_failure(item: pytest.Item, excinfo: Any, style: Any = None) -> Any:
+    value = excinfo.value
+    if isinstance(value, pytest.fail.Exception) and not value.pytrace:
+        return value.msg
+    return type(item).repr_failure(item, excinfo, style)
+
+
 @pytest.fixture
 def qnext_sample(request: pytest.FixtureRequest) -> ItemResult:
     """The judged answer of this item's benchmark sample; call `.check()` in the test."""
-    from pytest_qnext.report.controller import META_PROPERTY, ROW_PROPERTY
+    from pytest_qnext.report.controller import META_PROPERTY, NOTE_PROPERTY, ROW_PROPERTY
 
     result = capability_session(request.config).run(request.param)
+    for note in result.notes:  # e.g. a cache that cannot be written: one line in the report
+        request.node.user_properties.append((NOTE_PROPERTY, note))
+    if result.stop is not None:  # the server stopped answering: one line, not an error each
+        request.session.shouldfail = result.stop
     if result.meta is not None:
         request.node.user_properties.append((META_PROPERTY, result.meta.to_json()))
     request.node.user_properties.append((ROW_PROPERTY, result.row.to_json()))

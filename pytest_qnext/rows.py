@@ -61,8 +61,11 @@ def sort_key(key: RowKey) -> tuple[Any, ...]:
 # -- field checks: (test, what the value must be) ------------------------------------------------
 
 
+_ATOMS = (str, int, bool, type(None))
+
+
 def _is_json(value: Any) -> bool:
-    if value is None or isinstance(value, str | bool | int):
+    if type(value) in _ATOMS or isinstance(value, str | bool | int):
         return True
     if isinstance(value, float):
         return math.isfinite(value)
@@ -246,7 +249,7 @@ class SampleRow:
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON values, one key per field (metric pairs as [num, den] lists)."""
-        return {f.name: plain(getattr(self, f.name)) for f in fields(self)}
+        return {name: plain(getattr(self, name)) for name in _ROW_FIELDS}
 
     @classmethod
     def from_json(cls, data: Any) -> SampleRow:
@@ -274,6 +277,9 @@ class SampleRow:
         if row.get("latency") is not None:
             row["latency"] = float(row["latency"])
         return cls(**row)
+
+
+_ROW_FIELDS = tuple(f.name for f in fields(SampleRow))
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ class CapabilitySettings:
     limit: float | None = default("--qnext-limit")  # a count (>= 1) or a fraction in (0, 1)
     gen_config: Mapping[str, Any] = field(default_factory=partial(default, "--qnext-gen-config"))
     batch_size: int = default("--qnext-batch-size")
+    max_connection_failures: int = default("--qnext-max-connection-failures")
     stream: bool = default("--qnext-stream")
     repeats: int = default("--qnext-repeats")
     seed: int = default("--qnext-seed")
@@ -135,6 +136,7 @@ def from_config(config: pytest.Config) -> CapabilitySettings:
         limit=value(config, "--qnext-limit"),
         gen_config=value(config, "--qnext-gen-config"),
         batch_size=value(config, "--qnext-batch-size"),
+        max_connection_failures=value(config, "--qnext-max-connection-failures"),
         stream=value(config, "--qnext-stream"),
         repeats=value(config, "--qnext-repeats"),
         seed=value(config, "--qnext-seed"),

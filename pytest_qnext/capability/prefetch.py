@@ -6,6 +6,12 @@ where it can, and keeps at most `batch_size` requests in flight, never more than
 jobs ahead of the item pytest is running. `get(job)` blocks only until that job's answer is
 there. A job that was not planned (another scheduler gave this process an unexpected item) is
 asked for at once. `stop()` cancels what is in flight and returns within seconds (Ctrl-C).
+
+Every job ends with an answer, never a hang: a request that raises becomes an `internal` error
+answer; a cache that cannot be read or written is left alone for the rest of the run with one
+note (`notes`); and when asking further is pointless (watch.py: the server stopped answering,
+or rejects every request) or the engine itself fails, the prefetcher halts: `halted` holds the
+one-line reason and every job not answered yet gets a `not_asked` error answer at once.
 """
 
 from __future__ import annotations
@@ -20,12 +26,29 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_qnext.capability.cache import Answer, ResponseCache
+from pytest_qnext.capability.cache import Answer, CacheError, ResponseCache
+from pytest_qnext.capability.watch import HALTED, FailureWatch
 
-__all__ = ["Fetch", "Job", "PrefetchStopped", "Prefetcher", "Progress", "wait_for_answer"]
+__all__ = [
+    "Event",
+    "Fetch",
+    "Job",
+    "PrefetchStopped",
+    "Prefetcher",
+    "Progress",
+    "one_line_error",
+    "wait_for_answer",
+]
 
 Fetch = Callable[["Job"], Awaitable[Answer]]
 OpenFetch = Callable[[], contextlib.AbstractAsyncContextManager[Fetch]]
+# (kind, text) the prefetcher reports as it happens: ("halt", reason) or ("note", line)
+Event = Callable[[str, str], None]
+
+
+def one_line_error(exc: BaseException) -> str:
+    """`Type: message` of an exception on one line."""
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}".rstrip(": ")
 
 
 class PrefetchStopped(Exception):
@@ -94,7 +117,12 @@ def wait_for_answer(
 
 
 class Prefetcher:
-    """Generates answers for `jobs` in order on a background event loop."""
+    """Generates answers for `jobs` in order on a background event loop.
+
+    `max_failures` and `servers` drive the FailureWatch (0: never stop on connection failures);
+    `on_event(kind, text)` is called (on the loop thread) for each halt and note, besides
+    `halted` and `notes` being set.
+    """
 
     def __init__(
         self,
@@ -105,6 +133,9 @@ class Prefetcher:
         lookahead: int | None = None,
         cache_dir: Path | None = None,
         refresh: bool = False,
+        max_failures: int = 0,
+        servers: Sequence[str] = (),
+        on_event: Event | None = None,
     ) -> None:
         self.jobs = list(jobs)
         self.batch_size = max(1, batch_size)
@@ -112,6 +143,12 @@ class Prefetcher:
         self._open_fetch = open_fetch
         self._cache_dir = cache_dir
         self._refresh = refresh
+        self._on_event = on_event
+        self._watch = FailureWatch(
+            len(self.jobs), servers, max_failures, resumable=cache_dir is not None
+        )
+        self.halted: str | None = None
+        self.notes: list[str] = []
         self._index = {job.key: i for i, job in enumerate(self.jobs)}
         self._futures: dict[str, concurrent.futures.Future[Answer]] = {
             job.key: concurrent.futures.Future() for job in self.jobs
@@ -130,6 +167,9 @@ class Prefetcher:
         self._asked = 0
         self._started_at = 0.0
         self._first_request = 0.0
+        self._cache: ResponseCache | None = None
+        self._cache_writes = False
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # -- main-thread API ------------------------------------------------------------------
 
@@ -220,10 +260,8 @@ class Prefetcher:
             loop.run_until_complete(self._main_task)
         except asyncio.CancelledError:
             pass
-        except BaseException as exc:  # every waiting item learns why
-            for future in list(self._futures.values()):
-                if not future.done():
-                    future.set_exception(exc)
+        except BaseException as exc:  # _main halts on errors; this is the last resort
+            self._halt(f"qnext: the prefetcher failed ({one_line_error(exc)}); rerun to resume")
         finally:
             self._ready.set()
             with contextlib.suppress(Exception):
@@ -232,14 +270,62 @@ class Prefetcher:
             for future in list(self._futures.values()):
                 future.cancel()
 
+    def _emit(self, kind: str, text: str) -> None:
+        if self._on_event is not None:
+            with contextlib.suppress(Exception):
+                self._on_event(kind, text)
+
+    def _note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+            self._emit("note", text)
+
+    def _halt(self, reason: str) -> None:
+        """Stop asking: every job without an answer gets a `not_asked` error answer now, and
+        what is in flight is cancelled."""
+        if self.halted is not None:
+            return
+        self.halted = reason
+        self._emit("halt", reason)
+        try:
+            current = asyncio.current_task()
+        except RuntimeError:  # not on the loop (it failed): nothing is running any more
+            current = None
+        for task in list(self._tasks):
+            if task is not current:
+                task.cancel()
+        for future in list(self._futures.values()):
+            self._not_asked(future)
+
+    def _not_asked(self, future: concurrent.futures.Future[Answer]) -> None:
+        if self.halted is not None and not future.done():
+            with contextlib.suppress(concurrent.futures.InvalidStateError):
+                future.set_result(Answer(error_kind=HALTED, error=self.halted))
+
+    def _open_cache(self) -> None:
+        if self._cache_dir is None:
+            return
+        try:
+            self._cache = ResponseCache(self._cache_dir)
+            self._cache_writes = True
+        except CacheError as exc:  # checked at start-up; still, never fail the run over it
+            self._note(f"qnext: {exc}; answers of this run are not cached")
+
+    def _cache_failed(self, exc: CacheError, writing: bool) -> None:
+        """A cache read or write failed: note it once and leave the cache alone (writes only,
+        when a write failed: answers already cached can still be read)."""
+        self._cache_writes = False
+        if not writing:
+            self._cache = None
+        what = "new answers are not cached" if writing else "answers are asked again"
+        self._note(f"qnext: {exc}; {what} for the rest of this run")
+
     async def _main(self) -> None:
-        cache = ResponseCache(self._cache_dir) if self._cache_dir is not None else None
+        self._open_cache()
         try:
             async with self._open_fetch() as fetch:
                 self._fetch = fetch
-                self._cache = cache
                 self._sem = asyncio.Semaphore(self.batch_size)
-                self._tasks: set[asyncio.Task[None]] = set()
                 try:
                     await self._produce()
                     await asyncio.Event().wait()  # serve on-demand jobs until stopped
@@ -247,9 +333,14 @@ class Prefetcher:
                     for task in self._tasks:
                         task.cancel()
                     await asyncio.gather(*self._tasks, return_exceptions=True)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # every waiting item gets an answer, and one line says why
+            self._halt(f"qnext: the prefetcher failed ({one_line_error(exc)}); rerun to resume")
+            await asyncio.Event().wait()
         finally:
-            if cache is not None:
-                cache.close()
+            if self._cache is not None:
+                self._cache.close()
 
     async def _produce(self) -> None:
         assert self._advanced is not None
@@ -259,18 +350,27 @@ class Prefetcher:
                 if index < self._position + self.lookahead:
                     break
                 await self._advanced.wait()
+            if self.halted is not None:
+                return
             future = self._futures[job.key]
             if future.done():
                 continue
             if self._resolve_from_cache(job, future):
                 continue
             await self._sem.acquire()
+            if self.halted is not None:
+                self._sem.release()
+                return
             self._spawn(job, future)
 
     def _resolve_from_cache(self, job: Job, future: concurrent.futures.Future[Answer]) -> bool:
         if self._cache is None or self._refresh:
             return False
-        hit = self._cache.get(job.cache_key)
+        try:
+            hit = self._cache.get(job.cache_key)
+        except CacheError as exc:
+            self._cache_failed(exc, writing=False)
+            return False
         if hit is None:
             return False
         with self._lock:
@@ -279,12 +379,23 @@ class Prefetcher:
         future.set_result(hit)
         return True
 
+    def _store(self, job: Job, answer: Answer) -> None:
+        if self._cache is None or not self._cache_writes or not answer.ok:
+            return
+        try:
+            self._cache.put(job.cache_key, job.dataset, job.sample_id, job.repeat, answer)
+        except CacheError as exc:
+            self._cache_failed(exc, writing=True)
+
     def _spawn(self, job: Job, future: concurrent.futures.Future[Answer]) -> None:
         task = asyncio.get_running_loop().create_task(self._ask(job, future))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     def _demand(self, job: Job, future: concurrent.futures.Future[Answer]) -> None:
+        if self.halted is not None:
+            self._not_asked(future)
+            return
         if self._resolve_from_cache(job, future):
             return
 
@@ -306,22 +417,24 @@ class Prefetcher:
         try:
             answer = await self._fetch(job)
         except asyncio.CancelledError:
+            self._not_asked(future)  # cancelled by a halt (stop() cancels the futures)
             raise
-        except Exception as exc:
-            if not future.done():
-                future.set_exception(exc)
-            return
+        except Exception as exc:  # a bug or an unsendable body: this sample's error row
+            answer = Answer(error_kind="internal", error=one_line_error(exc))
         finally:
             with self._lock:
                 self._in_flight -= 1
             if release:
                 self._sem.release()
-        if self._cache is not None and answer.ok:
-            self._cache.put(job.cache_key, job.dataset, job.sample_id, job.repeat, answer)
+        self._store(job, answer)
         with self._lock:
             self._done += 1
             self._asked += 1
             if not answer.ok:
                 self._errors += 1
+            scored = self._done - self._errors
         if not future.done():
             future.set_result(answer)
+        reason = self._watch.observe(answer, scored)
+        if reason is not None:
+            self._halt(reason)

@@ -3,8 +3,10 @@
 pytest's own per-item work and the client's per-request work are both CPU-bound Python; in
 one process they share one GIL and add up. `ProcessPrefetcher` has the `Prefetcher` API
 (`start`, `get`, `progress`, `stop`) but runs the `Prefetcher` (event loop, client, cache) in a
-spawned child. Plain values cross a pipe: jobs and position updates down, answers up. The
-child ignores SIGINT (the parent decides), and exits when the pipe closes (parent gone).
+spawned child. Plain values cross a pipe: jobs and position updates down, answers, halts and
+notes up. The child ignores SIGINT (the parent decides), and exits when the pipe closes (parent
+gone). A child that dies on its own (killed, out of memory) halts the prefetcher: every item
+still waiting gets a `not_asked` error answer and `halted` says what happened.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from pytest_qnext.capability.prefetch import (
     Progress,
     wait_for_answer,
 )
+from pytest_qnext.capability.watch import HALTED
 
 __all__ = ["ClientSpec", "ProcessPrefetcher", "client_fetch", "discard_warm", "warm_up"]
 
@@ -112,7 +115,13 @@ def _child(conn: Connection) -> None:
         else:
             send(("answer", key, dataclasses.asdict(future.result())))
 
-    prefetcher = Prefetcher(jobs, client_fetch(spec), **options)
+    prefetcher = Prefetcher(
+        jobs,
+        client_fetch(spec),
+        servers=spec.urls,
+        on_event=lambda kind, text: send((kind, "", text)),
+        **options,
+    )
     for job in jobs:
         prefetcher._futures[job.key].add_done_callback(reporter(job.key))
     prefetcher.start()
@@ -186,6 +195,7 @@ class ProcessPrefetcher:
         lookahead: int | None = None,
         cache_dir: Path | None = None,
         refresh: bool = False,
+        max_failures: int = 0,
     ) -> None:
         self.jobs = list(jobs)
         self._spec = spec
@@ -194,7 +204,10 @@ class ProcessPrefetcher:
             "lookahead": lookahead,
             "cache_dir": cache_dir,
             "refresh": refresh,
+            "max_failures": max_failures,
         }
+        self.halted: str | None = None
+        self.notes: list[str] = []
         self._index = {job.key: i for i, job in enumerate(self.jobs)}
         self._futures: dict[str, concurrent.futures.Future[Answer]] = {
             job.key: concurrent.futures.Future() for job in self.jobs
@@ -206,7 +219,7 @@ class ProcessPrefetcher:
         self._lock = threading.Lock()
         self._done = self._cached = self._errors = 0
         self._started_at = 0.0
-        self._closed = False
+        self._stopping = False  # stop() was called: the child's end is expected
 
     def start(self) -> None:
         if self._proc is not None:
@@ -227,6 +240,12 @@ class ProcessPrefetcher:
             except (EOFError, OSError):
                 break
             kind, key, payload = message
+            if kind == "halt":
+                self.halted = payload
+                continue
+            if kind == "note":
+                self.notes.append(payload)
+                continue
             future = self._futures.get(key)
             if future is None or future.done():
                 continue
@@ -239,11 +258,28 @@ class ProcessPrefetcher:
                 future.set_result(answer)
             else:
                 future.set_exception(RuntimeError(payload))
+        if not self._stopping:  # the child died on its own: nobody waits forever
+            self._child_died()
         for future in list(self._futures.values()):
             future.cancel()
 
+    def _child_died(self) -> None:
+        proc = self._proc
+        if proc is not None:
+            proc.join(5.0)
+        code = "unknown" if proc is None or proc.exitcode is None else proc.exitcode
+        if self.halted is None:
+            self.halted = (
+                f"qnext: the prefetch process ended unexpectedly (exit code {code}); "
+                "rerun to resume"
+            )
+        for future in list(self._futures.values()):
+            if not future.done():
+                with contextlib.suppress(concurrent.futures.InvalidStateError):
+                    future.set_result(Answer(error_kind=HALTED, error=self.halted))
+
     def _send(self, message: tuple[Any, ...]) -> None:
-        if self._conn is not None and not self._closed:
+        if self._conn is not None and not self._stopping:
             with contextlib.suppress(OSError, ValueError):
                 self._conn.send(message)
 
@@ -256,7 +292,11 @@ class ProcessPrefetcher:
         if future is None:
             future = concurrent.futures.Future()
             self._futures[job.key] = future
-            self._send(("demand", job))
+            reader = self._reader
+            if self.halted is not None and reader is not None and not reader.is_alive():
+                future.set_result(Answer(error_kind=HALTED, error=self.halted))
+            else:
+                self._send(("demand", job))
         elif index is not None and index > self._sent:
             self._sent = index
             self._send(("pos", job.key))
@@ -277,10 +317,12 @@ class ProcessPrefetcher:
             )
 
     def stop(self, timeout: float = 5.0) -> None:
-        if self._proc is None or self._closed:
+        if self._proc is None or self._stopping:
             return
-        self._send(("stop",))
-        self._closed = True
+        self._stopping = True  # before the child is told: its EOF is then no surprise
+        if self._conn is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self._conn.send(("stop",))
         self._proc.join(timeout)
         if self._proc.is_alive():
             self._proc.kill()

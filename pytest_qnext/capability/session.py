@@ -10,11 +10,17 @@ Lifecycle (the plugin's hooks call these, nothing more):
 3. `run(item_id)` from the `qnext_sample` fixture: waits for that item's answer and returns an
    `ItemResult` carrying the `SampleRow` (and the `DatasetMeta` for the first item of a
    dataset); rows of a protected benchmark (EvalSpec.protected) are `withheld()` unless the
-   session was made with `write_protected_text=True`. Answers of slow scorers
+   session was made with `write_protected_text=True`. Its `notes` are session-level lines that
+   came up since the previous item (a cache that cannot be written, ...), and `stop` is set
+   when the prefetcher stopped asking (capability/watch.py): the caller ends the session with
+   that one line instead of reporting every remaining sample as an error. Answers of slow scorers
    (EvalSpec.grade_ahead) are graded as they arrive, off pytest's thread (grading.py): the item
    waits for that row;
 4. `stop()` at session end (also on Ctrl-C): stops prefetching and grading (no sandbox is left
    running).
+
+`check_cache()` opens and checks the response cache before the run (pytest.UsageError, one
+line naming the path and the fix), so a broken cache is never found once per sample.
 """
 
 from __future__ import annotations
@@ -30,12 +36,12 @@ from typing import Any
 
 import pytest
 
-from pytest_qnext.capability.cache import Answer, cache_key
+from pytest_qnext.capability.cache import Answer, CacheError, cache_key, check_cache
 from pytest_qnext.capability.collect import CollectError, Entry, load_entries
 from pytest_qnext.capability.errors import SampleError
 from pytest_qnext.capability.grading import Grading, graded_here
 from pytest_qnext.capability.outcome import failure_message, sample_row
-from pytest_qnext.capability.prefetch import Job, Prefetcher, PrefetchStopped
+from pytest_qnext.capability.prefetch import Job, Prefetcher, PrefetchStopped, one_line_error
 from pytest_qnext.capability.prefetch_process import (
     ClientSpec,
     ProcessPrefetcher,
@@ -44,6 +50,7 @@ from pytest_qnext.capability.prefetch_process import (
     warm_up,
 )
 from pytest_qnext.capability.replay import Replay, ReplayError
+from pytest_qnext.capability.watch import HALTED
 from pytest_qnext.client.body import build_body
 from pytest_qnext.evals.registry import Registry
 from pytest_qnext.rows import DatasetMeta, SampleRow
@@ -75,6 +82,8 @@ class ItemResult:
     row: SampleRow
     message: str = ""
     meta: DatasetMeta | None = None
+    notes: tuple[str, ...] = ()  # session-level lines that came up since the previous item
+    stop: str | None = None  # the prefetcher stopped asking: end the session with this line
 
     @property
     def outcome(self) -> str:
@@ -115,10 +124,12 @@ class CapabilitySession:
         self._by_id: dict[str, Entry] = {}
         self.metas: dict[str, dict[str, Any]] = {}
         self._plan = _Plan()
+        self._jobs: dict[str, Job] = {}  # the planned jobs by item id
         self._prefetcher: Prefetcher | ProcessPrefetcher | None = None
         self._replay: Replay | None = None
         self._target: ResolvedTarget | None = None
         self._met: set[str] = set()
+        self._notes_seen = 0
         self._grading: Grading | None = None
         self._last_progress = time.monotonic()
         self.progress_sink: Callable[[str], None] | None = None
@@ -151,15 +162,18 @@ class CapabilitySession:
     # -- planning and starting --------------------------------------------------------------
 
     def plan(self, item_ids: Sequence[str]) -> None:
-        """This process's capability items, in the order they will run."""
+        """This process's capability items, in the order they will run (a replay sends no
+        request: it builds jobs only for the items it grades ahead)."""
         plan = _Plan()
         for iid in item_ids:
             entry = self._by_id.get(iid)
             if entry is None or entry.skip_reason is not None:  # skipped: nothing to ask
                 continue
             plan.first_of.setdefault(entry.dataset, iid)
-            plan.jobs.append(self.job(entry))
+            if not self.replaying or entry.spec.grade_ahead:  # (a replay grades those ahead)
+                plan.jobs.append(self.job(entry))
         self._plan = plan
+        self._jobs = {job.key: job for job in plan.jobs}
 
     def job(self, entry: Entry) -> Job:
         """The request of one item: its body (the one builder) and that body's cache key."""
@@ -201,9 +215,12 @@ class CapabilitySession:
             "batch_size": cap.batch_size,
             "cache_dir": None if cap.cache == "off" else cap.cache_dir,
             "refresh": cap.cache == "refresh",
+            "max_failures": cap.max_connection_failures,
         }
         if os.environ.get(PREFETCH_ENV, "process") == "thread":
-            self._prefetcher = Prefetcher(self._plan.jobs, client_fetch(spec), **options)
+            self._prefetcher = Prefetcher(
+                self._plan.jobs, client_fetch(spec), servers=spec.urls, **options
+            )
         else:
             self._prefetcher = ProcessPrefetcher(self._plan.jobs, spec, **options)
         self._prefetcher.start()
@@ -218,6 +235,18 @@ class CapabilitySession:
             except ReplayError as exc:
                 raise pytest.UsageError(str(exc)) from None
         return self._replay
+
+    def check_cache(self) -> None:
+        """Open the response cache and prove it can be read and written, before any request:
+        `pytest.UsageError` with one line naming the path and the fix (a run that will not
+        ask a server, or runs with the cache off, has nothing to check)."""
+        cap = self.capability
+        if self.replaying or cap.cache == "off" or not cap.datasets:
+            return
+        try:
+            check_cache(cap.cache_dir)
+        except CacheError as exc:
+            raise pytest.UsageError(f"--qnext-cache-dir: {exc}") from None
 
     def client_spec(self) -> ClientSpec:
         """How the prefetcher reaches the target (what it sends is in each job's body)."""
@@ -327,24 +356,42 @@ class CapabilitySession:
             self._plan.jobs.append(self.job(entry))
             self.start()
         assert self._prefetcher is not None
-        job = self.job(entry)
+        job = self._jobs.get(entry.item_id) or self.job(entry)
         self._maybe_progress()
         return self._prefetcher.get(job, on_wait=self._maybe_progress)
 
+    def _halted(self) -> str | None:
+        return None if self._prefetcher is None else self._prefetcher.halted
+
+    def _new_notes(self) -> tuple[str, ...]:
+        if self._prefetcher is None:
+            return ()
+        notes = self._prefetcher.notes[self._notes_seen :]
+        self._notes_seen += len(notes)
+        return tuple(notes)
+
     def run(self, item_id: str) -> ItemResult:
-        """Wait for this item's answer and judge it (request errors become `error` rows)."""
+        """Wait for this item's answer and judge it (request errors become `error` rows; an
+        item the prefetcher stopped before asking is `skipped` with the reason and `stop`)."""
         entry = self._by_id[item_id]
         try:
             answer = None if entry.skip_reason is not None else self._answer(entry)
         except (PrefetchStopped, KeyboardInterrupt, SampleError):
             raise
         except Exception as exc:  # never drop a sample: it becomes an error row
-            text = " ".join(str(exc).split()) or type(exc).__name__
-            answer = Answer(error_kind="internal", error=f"{type(exc).__name__}: {text}")
+            answer = Answer(error_kind="internal", error=one_line_error(exc))
         skip_reason = entry.skip_reason
-        if answer is None and skip_reason is None:
-            assert self._replay is not None
-            skip_reason = self._replay.skip_reason(entry.dataset, entry.sample.id)
+        stop = None
+        if answer is None:
+            if skip_reason is None:
+                assert self._replay is not None
+                skip_reason = self._replay.skip_reason(entry.dataset, entry.sample.id)
+        elif answer.error_kind == HALTED:
+            stop = self._halted() or answer.error or "qnext: the prefetcher stopped asking"
+            skip_reason = f"not asked: {stop}"
+            answer = None
+        elif not answer.ok:
+            stop = self._halted()
         row = self._row(entry, answer, skip_reason)
         meta = None
         if entry.dataset not in self._met:
@@ -357,7 +404,7 @@ class CapabilitySession:
             message = f"{item_id}: error — {row.explanation}"
         elif row.outcome == "skipped":
             message = str(row.skip_reason)
-        return ItemResult(item_id, row, message, meta)
+        return ItemResult(item_id, row, message, meta, self._new_notes(), stop)
 
     def meta(self, dataset: str) -> DatasetMeta:
         base = dict(self.metas[dataset])

@@ -82,5 +82,10 @@ def build_body(
 
 
 def encode_body(body: Mapping[str, Any]) -> bytes:
-    """The bytes sent for `body` (UTF-8 JSON, as the server receives it)."""
-    return json.dumps(body, ensure_ascii=False).encode("utf-8")
+    """The bytes sent for `body` (UTF-8 JSON, as the server receives it). Text that UTF-8
+    cannot carry (a lone surrogate in a dataset's question) goes as a JSON `\\uXXXX` escape."""
+    text = json.dumps(body, ensure_ascii=False)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(body, ensure_ascii=True).encode("ascii")

@@ -4,6 +4,13 @@
 stream ends, or every few hundred KiB), so no JSON is parsed while chunks are being timed.
 `apply_body` does the same for a non-streaming answer; `error_text` / `one_line` turn error
 bodies and exceptions into the one-line, key-free messages records carry.
+
+Text from a server is untrusted, and this is where it becomes valid: invalid UTF-8 bytes were
+already replaced when the SSE lines were decoded, and `valid_text` turns what JSON escapes can
+still smuggle in (a lone surrogate such as `"\ud800"`, which no UTF-8 writer accepts) into
+U+FFFD, keeping an escaped pair split over two chunks as the one character it stands for.
+Every string a record carries (content, reasoning, chunk texts, finish_reason, usage, error
+messages) goes through it.
 """
 
 from __future__ import annotations
@@ -15,7 +22,15 @@ from typing import Any, Literal
 from pytest_qnext.client.records import ErrorKind, RequestRecord
 from pytest_qnext.client.sse import DONE, SSEEvent
 
-__all__ = ["Api", "StreamAccumulator", "apply_body", "error_text", "one_line"]
+__all__ = [
+    "Api",
+    "StreamAccumulator",
+    "apply_body",
+    "error_text",
+    "one_line",
+    "valid_json",
+    "valid_text",
+]
 
 Api = Literal["chat", "completions"]
 
@@ -24,8 +39,42 @@ _MAX_MESSAGE = 300
 REDACTED = "<redacted>"
 
 
+def valid_text(text: str) -> str:
+    """`text` with every lone surrogate replaced by U+FFFD (surrogate pairs become the
+    character they encode); `text` itself when it is valid (the usual, fast case)."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text
+
+
+def _make_valid(rec: RequestRecord) -> None:
+    """`valid_text` on the record's content and reasoning, counting the lone surrogates it
+    replaced in `rec.invalid_text` (the perf `invalid_text` metric)."""
+    raw = rec.content, rec.reasoning
+    rec.content, rec.reasoning = valid_text(raw[0]), valid_text(raw[1])
+    if rec.content is not raw[0] or rec.reasoning is not raw[1]:
+        before = raw[0].count("\ufffd") + raw[1].count("\ufffd")
+        rec.invalid_text = rec.content.count("\ufffd") + rec.reasoning.count("\ufffd") - before
+
+
+def valid_json(value: Any) -> Any:
+    """A parsed JSON value with `valid_text` applied to every string in it (keys too)."""
+    if isinstance(value, str):
+        return valid_text(value)
+    if isinstance(value, dict):
+        return {valid_text(str(k)): valid_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [valid_json(v) for v in value]
+    return value
+
+
 def one_line(text: str, secret: str | None = None, limit: int = _MAX_MESSAGE) -> str:
     """Collapse whitespace, remove `secret` (the API key) and cut to `limit` characters."""
+    text = valid_text(text)
     if secret:
         text = text.replace(secret, REDACTED)
     text = _SPACES.sub(" ", text).strip()
@@ -62,7 +111,7 @@ def error_text(body: bytes | str) -> str:
         obj = json.loads(text)
     except ValueError:
         return text.strip() or "(empty body)"
-    return _message_of(obj) or text.strip()
+    return valid_text(_message_of(obj) or text.strip())
 
 
 def _is_error_payload(obj: dict[str, Any]) -> bool:
@@ -139,7 +188,7 @@ class StreamAccumulator:
                 return
             usage = obj.get("usage")
             if usage is not None:
-                self.usage = usage
+                self.usage = valid_json(usage)
             choice = _first_choice(obj)
             if choice is None:
                 continue
@@ -159,10 +208,10 @@ class StreamAccumulator:
                 if text:
                     self.content.append(text)
                 self.chunk_times.append(when)
-                self.chunk_texts.append(thought + text)
+                self.chunk_texts.append(valid_text(thought + text))
             reason = choice.get("finish_reason")
             if reason is not None:
-                self.finish_reason = str(reason)
+                self.finish_reason = valid_text(str(reason))
 
     def _fail(self, kind: ErrorKind, message: str) -> None:
         self.error_kind = kind
@@ -170,8 +219,8 @@ class StreamAccumulator:
 
     def fill(self, rec: RequestRecord) -> None:
         """Write what was collected into `rec` (errors included, if any)."""
-        rec.content = "".join(self.content)
-        rec.reasoning = "".join(self.reasoning)
+        rec.content, rec.reasoning = "".join(self.content), "".join(self.reasoning)
+        _make_valid(rec)
         rec.chunk_times = self.chunk_times
         rec.chunk_texts = self.chunk_texts
         rec.first_token_time = self.chunk_times[0] if self.chunk_times else None
@@ -200,7 +249,7 @@ def apply_body(rec: RequestRecord, body: bytes, api: Api) -> None:
         return
     usage = obj.get("usage")
     if usage is not None:
-        rec.usage = usage
+        rec.usage = valid_json(usage)
     choice = _first_choice(obj)
     if choice is None:
         rec.error_kind = "malformed"
@@ -217,5 +266,6 @@ def apply_body(rec: RequestRecord, body: bytes, api: Api) -> None:
         rec.error = f"the answer's content is not text: {body[:120]!r}"
         rec.content = ""
         return
+    _make_valid(rec)
     reason = choice.get("finish_reason")
-    rec.finish_reason = None if reason is None else str(reason)
+    rec.finish_reason = None if reason is None else valid_text(str(reason))

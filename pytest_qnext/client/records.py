@@ -38,6 +38,7 @@ class RequestRecord:
     first_token_time: float | None = None  # == chunk_times[0] when any
     content: str = ""
     reasoning: str = ""  # vLLM's `reasoning_content` / `reasoning`
+    invalid_text: int = 0  # lone surrogates in content/reasoning replaced by U+FFFD (decode.py)
     finish_reason: str | None = None
     usage: dict[str, Any] | None = None  # the server's `usage` object, verbatim
     status: int | None = None  # HTTP status of the last attempt

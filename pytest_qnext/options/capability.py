@@ -161,6 +161,16 @@ CAPABILITY: tuple[Option, ...] = (
         metavar="N",
     ),
     Option(
+        "--qnext-max-connection-failures",
+        "Stop asking after N requests in a row could not reach the server (cannot connect, "
+        "connection lost, timeout; each after its retries): the samples not answered are errors, "
+        "the report is marked incomplete and the exit status is non-zero; a rerun resumes from "
+        "the cache. 0 never stops.",
+        integer(minimum=0),
+        default=10,
+        metavar="N",
+    ),
+    Option(
         "--qnext-stream",
         "Stream answers (SSE); --qnext-no-stream asks for whole responses.",
         flag_value,

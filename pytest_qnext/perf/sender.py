@@ -249,7 +249,7 @@ def _sanitise(rec: PerfRequestRecord) -> None:
     rec.reasoning, bad_reasoning = valid_text(rec.reasoning)
     if bad_content or bad_reasoning:
         rec.chunk_texts = [valid_text(t)[0] for t in rec.chunk_texts]
-    rec.invalid_text = bad_content + bad_reasoning
+    rec.invalid_text += bad_content + bad_reasoning  # (the client counted its own)
 
 
 def _decode(rec: PerfRequestRecord, times: list[float], reads: list[bytes], api: str) -> None:

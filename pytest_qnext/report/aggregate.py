@@ -63,11 +63,13 @@ def _rates(counts: Mapping[str, int]) -> dict[str, float | int]:
 
 
 def _retried(rows: Iterable[SampleRow]) -> dict[str, Any]:
-    """How many answers needed retries, and the error kinds of the retried attempts."""
+    """How many answers came after retried attempts, and the error kinds of those attempts.
+    A request that failed after its retries is no answer: it is an `error` row (its retried
+    attempts stay in the row), not counted here."""
     kinds: Counter[str] = Counter()
     requests = 0
     for row in rows:
-        if row.retried:
+        if row.retried and row.outcome not in ("error", "skipped"):
             requests += 1
             kinds.update(row.retried)
     return {"requests": requests, "attempts": dict(sorted(kinds.items()))}
@@ -116,6 +118,11 @@ class Aggregator:
                 f"duplicate row for {key[0]}/{key[1]} repeat {key[2]}: kept the last one"
             )
         self._rows[key] = row
+
+    def add_warning(self, text: str) -> None:
+        """A line for the summary's warnings (e.g. the engine's cache trouble); once each."""
+        if text not in self._input_warnings:
+            self._input_warnings.append(text)
 
     def add_dataset_meta(self, meta: DatasetMeta) -> None:
         """Add a dataset's meta (task_type, primary_metric, metrics, fingerprint)."""

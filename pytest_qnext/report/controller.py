@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_UNMATCHED_SHOWN",
     "META_PROPERTY",
+    "NOTE_PROPERTY",
     "ROW_PROPERTY",
     "WRONG",
     "CapabilityReport",
@@ -53,6 +54,7 @@ __all__ = [
 
 ROW_PROPERTY = "qnext_sample"
 META_PROPERTY = "qnext_dataset"
+NOTE_PROPERTY = "qnext_note"  # a session-level line from the engine (summary warnings)
 MAX_UNMATCHED_SHOWN = 20
 WRONG = ("fail", "unparsed", "truncated")  # the outcomes that fail an item (not errors)
 
@@ -182,6 +184,8 @@ class CapabilityReport:
                     row = SampleRow.from_json(value)
                     self.aggregator.add_row(row)
                     self.outcomes[row.outcome] += 1
+                elif name == NOTE_PROPERTY:
+                    self.aggregator.add_warning(str(value))
             except RowError as exc:
                 self.problems.append(f"qnext: {report.nodeid}: {exc}")
 

@@ -48,22 +48,36 @@ def _cut(text: str) -> str:
     return text[:EMBED_CHARS] + f"\n[… {len(text) - EMBED_CHARS} more characters: see qnext view]"
 
 
-def _order(row: Mapping[str, Any]) -> tuple[Any, ...]:
+AnyRow = SampleRow | Mapping[str, Any]
+
+
+def _field(row: AnyRow, name: str) -> Any:
+    return getattr(row, name) if isinstance(row, SampleRow) else row.get(name)
+
+
+def _order(row: AnyRow) -> tuple[Any, ...]:
     return sort_key(
-        (str(row.get("dataset")), str(row.get("sample_id")), int(row.get("repeat") or 0))
+        (
+            str(_field(row, "dataset")),
+            str(_field(row, "sample_id")),
+            int(_field(row, "repeat") or 0),
+        )
     )
 
 
-def _select(rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """The rows to embed, in dataset / sample / repeat order."""
+def _select(rows: Sequence[AnyRow]) -> list[AnyRow]:
+    """The rows to embed, in dataset / sample / repeat order (chosen before any is turned
+    into its JSON form: a big run converts only the few it embeds)."""
     rows = sorted(rows, key=_order)
     if len(rows) <= EMBED_ALL:
         return list(rows)
-    bad = [r for r in rows if r.get("outcome") not in ("pass", "skipped")][:EMBED_FAILURES]
-    passes = [r for r in rows if r.get("outcome") == "pass"]
+    outcome = [_field(r, "outcome") for r in rows]
+    bad = [r for r, o in zip(rows, outcome, strict=True) if o not in ("pass", "skipped")]
+    passes = [r for r, o in zip(rows, outcome, strict=True) if o == "pass"]
     step = max(1, -(-len(passes) // EMBED_PASSES))
-    skipped = [r for r in rows if r.get("outcome") == "skipped"][:EMBED_SKIPPED]
-    keep = {id(r) for r in [*bad, *passes[::step][:EMBED_PASSES], *skipped]}
+    skipped = [r for r, o in zip(rows, outcome, strict=True) if o == "skipped"]
+    chosen = [*bad[:EMBED_FAILURES], *passes[::step][:EMBED_PASSES], *skipped[:EMBED_SKIPPED]]
+    keep = {id(r) for r in chosen}
     return [r for r in rows if id(r) in keep]  # in the rows' own order
 
 
@@ -78,7 +92,7 @@ def embedded_rows(
     """The rows report.html embeds (bounded, texts cut), normalised, each with its score."""
     datasets = as_map(doc.get("datasets"))
     out = []
-    for raw in _select(_plain_rows(rows)):
+    for raw in _plain_rows(_select(rows)):
         row = normalise_row(raw)
         row["score"] = row_score(row, as_map(datasets.get(row["dataset"])).get("primary_metric"))
         for key in _TEXT_FIELDS:

@@ -4,19 +4,27 @@ A capability run (or a mixed one) writes all four into its run folder (report/ru
 perf-only run writes only summary.json (its `perf` points, no `table`) and report.html, next to
 the perf.jsonl and charts the perf session writes: no empty capability files.
 
-All files are rendered in memory, written to temporary files in the report directory and
-only then moved into place with `os.replace`. An exception (or a crash) while rendering or
-writing leaves the previous report untouched, and every file on disk is always a whole file:
-a reader never sees a half-written one. summary.json is replaced last.
+All files are rendered (samples.jsonl row by row as it is written), written to temporary files
+in the run folder and only then moved into place with `os.replace`. An exception (or a crash)
+while rendering or writing leaves the previous report untouched, and every file on disk is
+always a whole file: a reader never sees a half-written one. summary.json is replaced last.
+
+No string a row can hold stops a report (`encode_document`): a lone surrogate (a server's
+`"\ud800"`, a replay file's) is written as that same JSON escape in the .json/.jsonl files (read
+back, it is the same string) and as U+FFFD in the others; characters XML 1.0 forbids (control
+characters) become U+FFFD in junit.xml. The JSON files also escape the line separators that
+JSON leaves raw (U+0085, U+2028, U+2029), so a reader that splits samples.jsonl on any line
+break (`str.splitlines`) still finds one row per line.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +37,10 @@ __all__ = [
     "REPORT_FILES",
     "build_perf_document",
     "build_summary_document",
+    "encode_document",
     "junit_xml",
     "samples_jsonl",
+    "samples_lines",
     "write_perf_report",
     "write_report_dir",
 ]
@@ -38,6 +48,34 @@ __all__ = [
 REPORT_FILES = ("summary.json", "samples.jsonl", "junit.xml", "report.html")
 PERF_REPORT_FILES = ("summary.json", "report.html")
 PERF_SCHEMA = 2
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# what json.dumps(ensure_ascii=False) leaves raw, only ever inside strings, that a JSON file
+# should not hold raw: lone surrogates (not UTF-8) and line breaks other than "\n"
+_JSON_RAW = re.compile("[\x85\u2028\u2029\ud800-\udfff]")
+# what XML 1.0 does not allow in a document
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def encode_document(name: str, text: str) -> bytes:
+    """The UTF-8 bytes of a rendered report file, whatever strings went into it (see the
+    module docstring): never raises for the text's content."""
+    if name.endswith((".json", ".jsonl")):
+        if _JSON_RAW.search(text):
+            text = _JSON_RAW.sub(_json_escape, text)
+        return text.encode("utf-8")
+    if name.endswith(".xml"):
+        text = _NOT_XML.sub(REPLACEMENT, text)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub(REPLACEMENT, text).encode("utf-8")
 
 
 def _json(value: Any) -> str:
@@ -58,10 +96,16 @@ def build_summary_document(
     return doc
 
 
+def samples_lines(rows: Sequence[SampleRow]) -> Iterator[str]:
+    """One `SampleRow.to_json()` line per row, sorted by dataset / sample_id / repeat (made
+    as they are written: a big run's rows are never one string in memory)."""
+    for row in sorted(rows, key=lambda r: sort_key(r.key)):
+        yield _json(row.to_json()) + "\n"
+
+
 def samples_jsonl(rows: Sequence[SampleRow]) -> str:
-    """One `SampleRow.to_json()` line per row, sorted by dataset / sample_id / repeat."""
-    ordered = sorted(rows, key=lambda r: sort_key(r.key))
-    return "".join(_json(row.to_json()) + "\n" for row in ordered)
+    """samples.jsonl's text: `samples_lines` joined."""
+    return "".join(samples_lines(rows))
 
 
 def _all_gates(doc: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -123,7 +167,9 @@ def _file_mode() -> int:
     return 0o666 & ~umask
 
 
-def _write_all(report_dir: Path, contents: Mapping[str, str]) -> None:
+def _write_all(report_dir: Path, contents: Mapping[str, str | Iterable[str]]) -> None:
+    """Write each document (a string, or its parts in order) to a temp file, then move them
+    all into place."""
     report_dir.mkdir(parents=True, exist_ok=True)
     temps: dict[str, str] = {}
     mode = _file_mode()
@@ -133,8 +179,9 @@ def _write_all(report_dir: Path, contents: Mapping[str, str]) -> None:
             temps[name] = tmp
             if hasattr(os, "fchmod"):
                 os.fchmod(fd, mode)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
+            with os.fdopen(fd, "wb") as fh:
+                for part in [text] if isinstance(text, str) else text:
+                    fh.write(encode_document(name, part))
                 fh.flush()
                 os.fsync(fh.fileno())
         for name, tmp in temps.items():
@@ -164,7 +211,7 @@ def write_report_dir(
     doc = build_summary_document(summary, comparison=comparison, perf=perf)
     # summary.json goes last: a reader that finds the new summary also finds the new samples
     contents = {
-        "samples.jsonl": samples_jsonl(rows),
+        "samples.jsonl": samples_lines(rows),
         "junit.xml": junit_xml(doc),
         "report.html": render_html(doc, rows, perf_records=perf_records),
         "summary.json": json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False) + "\n",

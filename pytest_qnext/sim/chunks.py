@@ -8,7 +8,7 @@ escaped with the C JSON string encoder; the rest of each event is a byte templat
 from __future__ import annotations
 
 import json
-from json.encoder import encode_basestring
+from json.encoder import encode_basestring, encode_basestring_ascii
 from typing import Any
 
 from pytest_qnext.sim.generation import CONTENT, REASONING, GenerationPlan
@@ -28,7 +28,15 @@ def usage_dict(prompt_tokens: int, completion_tokens: int) -> dict[str, int]:
 
 
 def _q(value: str | None) -> str:
-    return "null" if value is None else str(encode_basestring(value))
+    if value is None:
+        return "null"
+    text = str(encode_basestring(value))
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate goes out as its JSON escape ("\ud800")
+            text = str(encode_basestring_ascii(value))
+    return text
 
 
 class ChunkEncoder:

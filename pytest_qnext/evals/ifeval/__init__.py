@@ -15,6 +15,7 @@ from pytest_qnext.evals.ifeval.checkers import (
     configure_nltk,
 )
 from pytest_qnext.evals.ifeval.loader import HUB_ID, load, prompt
+from pytest_qnext.evals.ifeval.oracle import oracle
 from pytest_qnext.evals.ifeval.scorer import METRICS, evaluate, instruction_verdicts, score
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "evaluate",
     "instruction_verdicts",
     "load",
+    "oracle",
     "prompt",
     "score",
 ]
@@ -42,7 +44,7 @@ SPEC = EvalSpec(
     prompt=prompt,
     score=score,
     metrics=METRICS,
-    oracle=None,
+    oracle=oracle,
     hub_id=HUB_ID,
     description="IFEval: verifiable instructions, Google reference checker (strict and loose)",
     breakdown=breakdown,

@@ -146,18 +146,21 @@ def test_stop_cancels_what_is_in_flight_and_waiters_learn_why() -> None:
         pf.get(work[0])
 
 
-def test_fetch_exception_reaches_the_waiting_item() -> None:
+def test_fetch_exception_becomes_that_items_error_answer() -> None:
+    """A fetch that raises ends in an `internal` error answer naming the exception (the
+    sample's error row), never in a hang or an exception for the waiting item."""
+
     @contextlib.asynccontextmanager
     async def broken() -> AsyncIterator[Fetch]:
         async def fetch(job: Job) -> Answer:
-            raise ValueError("bad request body")
+            raise ValueError(f"bad request body {job.sample_id}")
 
         yield fetch
 
     work = jobs(2)
     pf = Prefetcher(work, broken, batch_size=2)
     try:
-        with pytest.raises(ValueError, match="bad request body"):
-            pf.get(work[0])
+        answer = pf.get(work[0], timeout=30)
     finally:
         pf.stop()
+    assert (answer.error_kind, answer.error) == ("internal", "ValueError: bad request body 0")

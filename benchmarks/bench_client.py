@@ -379,7 +379,7 @@ def _point(
 
 
 def workers(args: argparse.Namespace) -> None:
-    streams, number, tokens = args.ceiling_streams, args.ceiling_number, args.ceiling_tokens
+    streams, number, tokens = args.ceiling_streams, args.workers_number, args.ceiling_tokens
     print(f"\n(w) one vs two sender workers; zero latency: {streams} streams, {number} x {tokens}")
     rows: dict[int, dict[str, Any]] = {}
     with run_in_process(parse_spec(f"ttft=0,itl=0,max_num_seqs=1024,tokenizer={TOKENIZER}")) as sim:
@@ -417,6 +417,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ceiling-streams", type=int, default=64)
     parser.add_argument("--ceiling-number", type=int, default=256)
     parser.add_argument("--ceiling-tokens", type=int, default=256)
+    parser.add_argument(
+        "--workers-number",
+        type=int,
+        default=1024,
+        help="requests per point of --workers (at zero latency 256 take ~0.5 s: the senders' "
+        "ramp and tail would dominate the window)",
+    )
     parser.add_argument(
         "--seed-shape", action="store_true", help="only the seed-shaped accuracy check"
     )

@@ -187,6 +187,27 @@ def demo_run(runs_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
 
 
+@pytest.fixture(scope="session")
+def collection_run(runs_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built-in qwen3 collection drawn in memory from the bundled demo data and evaluated
+    on the simulator (leaves without demo rows are left out, with a note)."""
+    project = _project(tmp_path_factory.mktemp("collection"))
+    return qnext_run(
+        project,
+        runs_root / "collection",
+        "-m",
+        "capability",
+        "--qnext-sim",
+        "policy=oracle,p=0.7",
+        "--qnext-collection",
+        "qwen3",
+        "--qnext-data-dir",
+        "demo",
+        "--qnext-dataset-args",
+        '{"data_collection": {"count": 40}}',
+    )
+
+
 def _graded(shared: Path, n: int | None = None) -> list[dict[str, Any]]:
     rows = []
     with (shared / "responses" / "mmlu_pro_llama31_8b.jsonl").open(encoding="utf-8") as fh:
@@ -317,7 +338,11 @@ def viewer_factory() -> Any:
 
 @pytest.fixture(scope="session")
 def viewer(
-    runs_root: Path, demo_run: Path, compare_pair: ComparePair, big_run: Path
+    runs_root: Path,
+    demo_run: Path,
+    compare_pair: ComparePair,
+    big_run: Path,
+    collection_run: Path,
 ) -> Iterator[Viewer]:
     """The viewer over every run of this session."""
     with start_viewer(runs_root) as v:

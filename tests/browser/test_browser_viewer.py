@@ -42,11 +42,16 @@ def _wait_info(w: Watched, expected: str) -> None:
 
 
 def test_every_page_renders_without_console_errors(
-    viewer: Viewer, watched: Watched, demo_run: Path, compare_pair: ComparePair
+    viewer: Viewer,
+    watched: Watched,
+    demo_run: Path,
+    compare_pair: ComparePair,
+    collection_run: Path,
 ) -> None:
     pages = {
         "/": "Runs",
         "/run?run=demo": "Scores",
+        "/run?run=collection": "Collection",
         "/samples?run=demo": "Samples",
         "/sample?" + urlencode({"run": "demo", "dataset": "aime24", "id": "60"}): "Prompt",
         "/compare?run=compare-a&run=compare-b": "Compare",
@@ -58,10 +63,10 @@ def test_every_page_renders_without_console_errors(
         watched.page.wait_for_function("() => window.qnextReady === true")
         assert text in watched.page.inner_text("main"), path
     assert watched.errors == []
-    # the runs list has all four runs with their kinds
+    # the runs list has all five runs with their kinds
     watched.page.goto(viewer("/"))
     ids = watched.page.locator("a.run-link").all_inner_texts()
-    assert sorted(ids) == ["big", "compare-a", "compare-b", "demo"]
+    assert sorted(ids) == ["big", "collection", "compare-a", "compare-b", "demo"]
 
 
 def test_filters_counts_and_paging(viewer: Viewer, watched: Watched, big_run: Path) -> None:

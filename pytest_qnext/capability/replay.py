@@ -12,15 +12,15 @@ selected sample (another dataset, an unknown id), which the report shows.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 from pytest_qnext.capability.cache import Answer
+from pytest_qnext.client.decode import valid_text
 from pytest_qnext.jsonl import json_objects
 
-__all__ = ["Replay", "ReplayError", "valid_text"]
+__all__ = ["Replay", "ReplayError"]
 
 
 class ReplayError(Exception):
@@ -28,12 +28,6 @@ class ReplayError(Exception):
 
 
 _FIELDS = '{"dataset": ..., "sample_id": ..., "response": ...}'
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def valid_text(text: str) -> str:
-    """`text` with each lone surrogate replaced by U+FFFD (valid UTF-8 from here on)."""
-    return _SURROGATE.sub("\ufffd", text)
 
 
 def _str_field(row: dict[str, Any], name: str, where: str, *, optional: bool = False) -> str | None:

@@ -31,10 +31,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from pytest_qnext import aioloop
+from pytest_qnext.client import RequestRecord
 from pytest_qnext.options import default
 from pytest_qnext.perf.arrivals import arrival_offsets
 from pytest_qnext.perf.prompts import PerfRequest
-from pytest_qnext.perf.sender import PerfRequestRecord, StreamSender
+from pytest_qnext.perf.sender import StreamSender
 from pytest_qnext.perf.telemetry import Scrape, Scraper
 from pytest_qnext.perf.workloads import Conversation
 
@@ -83,7 +84,7 @@ class PerfRecord:
     """One request of a sweep point: what was sent, what came back, when it was meant to go."""
 
     request: PerfRequest
-    record: PerfRequestRecord
+    record: RequestRecord
     warmup: bool = False
     intended_time: float | None = None  # open loop: the scheduled send time (perf_counter)
 

@@ -191,7 +191,7 @@ def compute_metrics(
         "jobs_sent": run.jobs_sent,
         "workers": run.workers,
         "client_cpu_s": run.client_cpu_s,
-        "invalid_text": sum(1 for r in records if getattr(r.record, "invalid_text", 0)),
+        "invalid_text": sum(1 for r in records if r.record.invalid_text),
     }
     errors = Counter(str(r.record.error_kind) for r in records if not r.record.ok)
     out["errors"] = sum(errors.values())
@@ -359,5 +359,5 @@ def record_row(r: PerfRecord, point: str, origin: float) -> dict[str, Any]:
         "attempts": rec.attempts,
         "conversation": r.request.conversation,
         "turn": r.request.turn,
-        "invalid_text": getattr(rec, "invalid_text", 0),
+        "invalid_text": rec.invalid_text,
     }

@@ -19,17 +19,16 @@ request it replaces. Errors are counted by kind instead (`RequestRecord.error_ki
 Redirects are not followed (the same rule as the capability client: `redirect_message`).
 
 Text from the server is untrusted: a lone UTF-16 surrogate (e.g. a `\ud800` escape) cannot be
-encoded, and a tokenizer re-count or a report writer would raise on it. Decoding replaces each
-one with U+FFFD and counts them in `PerfRequestRecord.invalid_text` (the `invalid_text` metric).
+encoded, and a tokenizer re-count or a report writer would raise on it. The client's decoding
+(`client/decode.py`, shared with the capability client) replaces each one with U+FFFD and counts
+them in `RequestRecord.invalid_text` (the `invalid_text` metric).
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from types import SimpleNamespace, TracebackType
 from typing import Any
 
@@ -41,25 +40,7 @@ from pytest_qnext.client.decode import StreamAccumulator, error_text, one_line
 from pytest_qnext.client.urls import redirect_message
 from pytest_qnext.options import default
 
-__all__ = ["PerfRequestRecord", "StreamSender", "valid_text"]
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-@dataclass
-class PerfRequestRecord(RequestRecord):
-    """A perf request's record: the client's record plus what decoding had to repair."""
-
-    invalid_text: int = 0  # lone surrogates replaced by U+FFFD in the response text
-
-
-def valid_text(text: str) -> tuple[str, int]:
-    """`text` with every lone surrogate replaced by U+FFFD, and how many there were."""
-    if text.isascii():
-        return text, 0
-    found = len(_SURROGATE.findall(text))
-    return (_SURROGATE.sub("\ufffd", text), found) if found else (text, 0)
-
+__all__ = ["StreamSender"]
 
 _HEADERS = {
     "Content-Type": "application/json",
@@ -112,7 +93,7 @@ class StreamSender:
         self._session: aiohttp.ClientSession | None = None
         self._next = 0
         self.in_flight = dict.fromkeys(self.urls, 0)
-        self._pending: list[tuple[PerfRequestRecord, list[float], list[bytes]]] = []
+        self._pending: list[tuple[RequestRecord, list[float], list[bytes]]] = []
 
     async def __aenter__(self) -> StreamSender:
         headers = {"User-Agent": "pytest-qnext"}
@@ -166,13 +147,13 @@ class StreamSender:
         )
         return encode_body(body)
 
-    async def send(self, payload: bytes, *, defer_decode: bool = False) -> PerfRequestRecord:
+    async def send(self, payload: bytes, *, defer_decode: bool = False) -> RequestRecord:
         """Stream one request (`payload` from `payload()`). With `defer_decode` the record's
         text, usage and chunk fields are filled only by `decode_pending()` (call it after the
         measurement window)."""
         assert self._session is not None, "use `async with StreamSender(...)`"
         base = self._pick()
-        rec = PerfRequestRecord(url=base + self.path, stream=True, attempts=1)
+        rec = RequestRecord(url=base + self.path, stream=True, attempts=1)
         perf = time.perf_counter
         times: list[float] = []
         reads: list[bytes] = []
@@ -237,22 +218,13 @@ class StreamSender:
         for rec, times, reads in pending:
             self._finish(rec, times, reads)
 
-    def _finish(self, rec: PerfRequestRecord, times: list[float], reads: list[bytes]) -> None:
+    def _finish(self, rec: RequestRecord, times: list[float], reads: list[bytes]) -> None:
         _decode(rec, times, reads, self.api)
         if rec.error is not None:
-            rec.error = one_line(valid_text(rec.error)[0], self._key)
+            rec.error = one_line(rec.error, self._key)
 
 
-def _sanitise(rec: PerfRequestRecord) -> None:
-    """Replace lone surrogates in the decoded text; count them on the record."""
-    rec.content, bad_content = valid_text(rec.content)
-    rec.reasoning, bad_reasoning = valid_text(rec.reasoning)
-    if bad_content or bad_reasoning:
-        rec.chunk_texts = [valid_text(t)[0] for t in rec.chunk_texts]
-    rec.invalid_text += bad_content + bad_reasoning  # (the client counted its own)
-
-
-def _decode(rec: PerfRequestRecord, times: list[float], reads: list[bytes], api: str) -> None:
+def _decode(rec: RequestRecord, times: list[float], reads: list[bytes], api: str) -> None:
     """SSE framing + JSON of a finished stream into `rec` (after the timing is over)."""
     parser = SSEParser()
     for when, chunk in zip(times, reads, strict=True):
@@ -261,8 +233,7 @@ def _decode(rec: PerfRequestRecord, times: list[float], reads: list[bytes], api:
     acc = StreamAccumulator(api)  # type: ignore[arg-type]
     acc.consume(parser.events)
     had_error = rec.error_kind is not None
-    acc.fill(rec)
-    _sanitise(rec)
+    acc.fill(rec)  # also makes the text valid and counts what it replaced
     if had_error or rec.error_kind is not None:
         return
     if not acc.done and acc.finish_reason is None:

@@ -1,5 +1,4 @@
-"""Fixtures of the hardening suite (helpers: hardening_project.py for option and layout
-checks, hardening_helpers.py for engine faults)."""
+"""Fixtures of the hardening suite (helpers: hardening_project.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +6,6 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import hardening_helpers
 import pytest
 from hardening_project import Project
 
@@ -24,12 +22,12 @@ def shared_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
 
 
 @pytest.fixture
-def make_project(tmp_path: Path) -> Callable[..., hardening_helpers.Project]:
-    """`make_project(rows)`: a Project (test file + general_mcq rows) in a fresh folder."""
+def make_project(tmp_path: Path) -> Callable[..., Project]:
+    """`make_project(rows)`: a Project with these general_mcq rows in a fresh folder."""
 
-    def make(rows: Sequence[dict[str, Any]], name: str = "project") -> hardening_helpers.Project:
+    def make(rows: Sequence[dict[str, Any]], name: str = "project") -> Project:
         root = tmp_path / name
         root.mkdir()
-        return hardening_helpers.Project(root, rows)
+        return Project(root, rows=rows)
 
     return make

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hardening_helpers import Project, Run, mcq_rows
+from hardening_project import Project, Result, demo_mcq_rows
 
 from pytest_qnext.capability.cache import CACHE_FILE, Answer, ResponseCache
 
@@ -57,7 +57,7 @@ def _limit_file_size(limit: int) -> Callable[[], None]:
     return apply
 
 
-def assert_every_answer_scored(run: Run) -> None:
+def assert_every_answer_scored(run: Result) -> None:
     rows = run.rows()
     assert len(rows) == N_SAMPLES, run.out
     assert {r["outcome"] for r in rows} <= {"pass", "fail"}, run.out
@@ -68,7 +68,7 @@ def assert_every_answer_scored(run: Run) -> None:
 
 @pytest.fixture
 def project(make_project: Any) -> Project:
-    rows = mcq_rows(N_SAMPLES)
+    rows = demo_mcq_rows(N_SAMPLES)
     proj: Project = make_project(rows)
     return proj
 
@@ -79,7 +79,7 @@ def test_a_full_disk_costs_the_cache_not_the_run(project: Project) -> None:
         extra: dict[str, Any] = {}
         if not mounted:  # the same ENOSPC-like failure for files past 96 KiB (EFBIG)
             extra["preexec_fn"] = _limit_file_size(96 * 1024)
-        run = project.run("full", *GATED, "--qnext-cache-dir", str(disk / "cache"), **extra)
+        run = project.capability("full", *GATED, "--qnext-cache-dir", str(disk / "cache"), **extra)
     assert run.code == 0, run.out
     assert_every_answer_scored(run)
     notes = [w for w in run.summary()["warnings"] if "cannot write the response cache" in w]
@@ -116,7 +116,9 @@ def damaged_cache(project: Project) -> Path:
 def test_a_damaged_cache_is_named_once_and_every_sample_answered(
     project: Project, damaged_cache: Path, mode: str
 ) -> None:
-    run = project.run(mode, *GATED, "--qnext-cache-dir", str(damaged_cache), "--qnext-cache", mode)
+    run = project.capability(
+        mode, *GATED, "--qnext-cache-dir", str(damaged_cache), "--qnext-cache", mode
+    )
     assert run.code == 0, run.out
     assert_every_answer_scored(run)
     notes = [w for w in run.summary()["warnings"] if "the response cache" in w]
@@ -153,7 +155,7 @@ BROKEN: dict[str, Callable[[Project], tuple[Path, str]]] = {
 @pytest.mark.parametrize("name", sorted(BROKEN))
 def test_an_unusable_cache_is_refused_before_the_run(project: Project, name: str) -> None:
     folder, why = BROKEN[name](project)
-    run = project.run("broken", "--qnext-sim", "--qnext-cache-dir", str(folder))
+    run = project.capability("broken", "--qnext-sim", "--qnext-cache-dir", str(folder))
     assert_refused(run, folder, why)
 
 
@@ -163,14 +165,14 @@ def test_a_read_only_cache_dir_is_refused_before_the_run(project: Project) -> No
         if not mounted:  # without root: a read-only folder (root could write it anyway)
             folder.chmod(0o555)
         try:
-            run = project.run("ro", "--qnext-sim", "--qnext-cache-dir", str(folder))
+            run = project.capability("ro", "--qnext-sim", "--qnext-cache-dir", str(folder))
         finally:
             if not mounted:
                 folder.chmod(0o755)
     assert_refused(run, folder, "is not writable")
 
 
-def assert_refused(run: Run, folder: Path, why: str) -> None:
+def assert_refused(run: Result, folder: Path, why: str) -> None:
     assert run.code == 4, run.out
     lines = [line for line in run.out.splitlines() if line.startswith("ERROR: --qnext-cache-dir")]
     assert len(lines) == 1, run.out

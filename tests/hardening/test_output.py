@@ -58,14 +58,25 @@ def test_verbose_and_long_tracebacks_show_every_block(project: Project) -> None:
         "--qnext-responses",
         str(replay),
     ]
-    quiet = project.run(*args)
-    assert quiet.code == 1, quiet.out
-    # the real test bug keeps its block; the 7 wrong answers get one line each, no block
-    assert "_ test_other_bug _" in quiet.out and "assert 1 + 1 == 3" in quiet.out
-    assert "_ test_sample[" not in quiet.out and "  response: 'Thinking" not in quiet.out
-    assert quiet.out.count("FAILED test_capability.py::test_sample[general_mcq/") == 7
+    # CI services set CI=true, which makes pytest print each failure's whole message in its
+    # short summary: a wrong answer stays one line there too
+    for ci_style in ({}, {"CI": "true"}):
+        quiet = project.run(*args, extra_env=ci_style)
+        assert quiet.code == 1, quiet.out
+        # the real test bug keeps its block; the 7 wrong answers get one line each, no block
+        assert "_ test_other_bug _" in quiet.out and "assert 1 + 1 == 3" in quiet.out
+        assert "_ test_sample[" not in quiet.out and "  response: 'Thinking" not in quiet.out
+        assert quiet.out.count("FAILED test_capability.py::test_sample[general_mcq/") == 7
     for flag in ("-v", "--tb=long"):
         full = project.run(*args, flag)
         assert full.code == 1, full.out
-        assert full.out.count("_ test_sample[general_mcq/") == 7, full.out
-        assert full.out.count("  response: 'Thinking it over. ANSWER: ") == 7
+        blocks = failures_section(full.out)
+        assert blocks.count("_ test_sample[general_mcq/") == 7, full.out
+        assert blocks.count("  response: 'Thinking it over. ANSWER: ") == 7, full.out
+
+
+def failures_section(out: str) -> str:
+    """pytest's FAILURES blocks: from its FAILURES header to the next section header."""
+    start = out.index("= FAILURES =")
+    end = out.index("\n=", start + len("= FAILURES ="))
+    return out[start:end]

@@ -13,11 +13,10 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pytest
-from hardening_helpers import Project, Run, mcq_rows
+from hardening_project import Project, Result, demo_mcq_rows
 
 from pytest_qnext.options import default
 from pytest_qnext.report.aggregate import Aggregator
@@ -47,18 +46,18 @@ MAX_FAILURES = default("--qnext-max-connection-failures")
 
 @pytest.fixture
 def project(make_project: Any) -> Project:
-    proj: Project = make_project(mcq_rows(N_SAMPLES))
+    proj: Project = make_project(demo_mcq_rows(N_SAMPLES))
     (proj.root / "conftest.py").write_text(KILLER, encoding="utf-8")
     return proj
 
 
-def run_until_killed(project: Project, name: str, *args: str) -> Run:
+def run_until_killed(project: Project, name: str, *args: str) -> Result:
     """A run against a simulator in its own process that is killed after KILL_AFTER items."""
     config = SimConfig(ttft=0.01, policy="fixed", text="ANSWER: A")
     with run_in_process(config) as sim:
         assert sim.process is not None
-        env = dict(os.environ, SIM_PID=str(sim.process.pid), KILL_AFTER=str(KILL_AFTER))
-        return project.run(
+        env = {"SIM_PID": str(sim.process.pid), "KILL_AFTER": str(KILL_AFTER)}
+        return project.capability(
             name,
             "--qnext-url",
             sim.url,
@@ -67,7 +66,7 @@ def run_until_killed(project: Project, name: str, *args: str) -> Run:
             "--qnext-retries",
             "1",
             *args,
-            env=env,
+            extra_env=env,
         )
 
 
@@ -95,7 +94,9 @@ def test_a_dead_server_stops_the_run_in_one_line(project: Project) -> None:
 
     # the server is back: the rerun asks only for what the first run did not get
     with run_in_process(SimConfig(policy="fixed", text="ANSWER: A")) as sim:
-        again = project.run("resumed", "--qnext-url", sim.url, "--qnext-cache-dir", "cache-killed")
+        again = project.capability(
+            "resumed", "--qnext-url", sim.url, "--qnext-cache-dir", "cache-killed"
+        )
         asked = sim.stats()["completed"]
     rows = again.rows()
     assert len(rows) == N_SAMPLES and again.summary()["complete"] is True, again.out
@@ -129,7 +130,9 @@ def test_a_rejected_generation_config_stops_after_the_first_identical_4xx(
     project: Project,
 ) -> None:
     (project.root / "conftest.py").unlink()
-    run = project.run("rejected", "--qnext-sim", "--qnext-gen-config", '{"max_tokens": "lots"}')
+    run = project.capability(
+        "rejected", "--qnext-sim", "--qnext-gen-config", '{"max_tokens": "lots"}'
+    )
     assert run.code == 1, run.out
     lines = [line for line in run.out.splitlines() if "the server rejects every request" in line]
     assert len(lines) == 2, run.out  # pytest's stop line and the report's warning

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hardening_helpers import Project, mcq_rows
+from hardening_project import Project, demo_mcq_rows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -62,9 +62,9 @@ def is_valid(text: str) -> bool:
 def test_a_lone_surrogate_in_live_answers_leaves_a_whole_report(
     make_project: Any, stream: str
 ) -> None:
-    project: Project = make_project(mcq_rows(N_SAMPLES))
+    project: Project = make_project(demo_mcq_rows(N_SAMPLES))
     with run_in_thread(SimConfig(policy="fixed", text=ANSWER, think="split")) as sim:
-        run = project.run("live", "--qnext-url", sim.url, stream, "--qnext-cache", "off")
+        run = project.capability("live", "--qnext-url", sim.url, stream, "--qnext-cache", "off")
     assert "Traceback" not in run.out and "INTERNALERROR" not in run.out
     assert run.code == 1, run.out  # some answers are wrong ("A"), none errs
     for name in REPORT_FILES:

@@ -266,6 +266,7 @@ def replay_main(args: argparse.Namespace) -> int:
             "-m",
             "capability",
             f"--tb={args.tb}",
+            *(["-n", str(args.workers)] if args.workers else []),
             *qnext,
             "--qnext-report-dir",
             str(folder / "report"),
@@ -331,6 +332,9 @@ def main(argv: list[str] | None = None) -> int:
         "recorded Llama-3.1-8B answers from ../shared/data (--repeats)",
     )
     parser.add_argument("--repeats", type=int, default=4, help="--source mmlu_pro repeats")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="--replay: pytest-xdist workers (-n); 0: none"
+    )
     parser.add_argument(
         "--floor",
         action="store_true",

@@ -267,6 +267,8 @@ def _start_capability(session: pytest.Session) -> None:
     ids = [sample_id for item in items if (sample_id := _sample_id(item)) is not None]
     if not ids:
         return
+    if is_xdist_worker(config):
+        _tell_controller_planned(session, items)
     _short_failures(items)
     capability = capability_session(config)
     capability.set_target(qnext_state(config).target)
@@ -275,6 +277,16 @@ def _start_capability(session: pytest.Session) -> None:
     if reporter is not None and not is_xdist_worker(config):
         capability.progress_sink = reporter.write_line
     capability.start()
+
+
+def _tell_controller_planned(session: pytest.Session, items: list[pytest.Item]) -> None:
+    """xdist's controller collects nothing: the first sample item of each worker's share
+    carries the session's count of capability items to it (quiet output, completeness)."""
+    from pytest_qnext.report.controller import PLANNED_PROPERTY
+
+    planned = sum(1 for item in session.items if _sample_id(item) is not None)
+    first = next(item for item in items if _sample_id(item) is not None)
+    first.user_properties.append((PLANNED_PROPERTY, planned))
 
 
 def _short_failures(items: list[pytest.Item]) -> None:

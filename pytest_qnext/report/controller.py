@@ -46,6 +46,7 @@ __all__ = [
     "MAX_UNMATCHED_SHOWN",
     "META_PROPERTY",
     "NOTE_PROPERTY",
+    "PLANNED_PROPERTY",
     "ROW_PROPERTY",
     "WRONG",
     "CapabilityReport",
@@ -55,6 +56,9 @@ __all__ = [
 ROW_PROPERTY = "qnext_sample"
 META_PROPERTY = "qnext_dataset"
 NOTE_PROPERTY = "qnext_note"  # a session-level line from the engine (summary warnings)
+# how many capability items the session selected: an xdist worker tells the controller (which
+# collects nothing) on the first sample item it runs
+PLANNED_PROPERTY = "qnext_planned"
 MAX_UNMATCHED_SHOWN = 20
 WRONG = ("fail", "unparsed", "truncated")  # the outcomes that fail an item (not errors)
 
@@ -113,7 +117,7 @@ class CapabilityReport:
         self.summary: dict[str, Any] | None = None
         self.comparison: Any = None
         self.problems: list[str] = []
-        self.planned: int | None = None  # capability items selected (unknown to xdist's controller)
+        self.planned: int | None = None  # capability items selected (PLANNED_PROPERTY under xdist)
         self.stopped: str | None = None  # why the run stopped early, if it did
         self.baseline: tuple[Path, dict[str, Any], list[SampleRow]] | None = None
         self.replay: dict[str, Any] | None = None  # the replay file's rows vs the selection
@@ -174,6 +178,8 @@ class CapabilityReport:
         capability = ROW_PROPERTY in props
         if report.failed and not capability and "capability" not in report.keywords:
             self.other_failures += 1
+        if PLANNED_PROPERTY in props and self.planned is None:
+            self.planned = int(str(dict(report.user_properties)[PLANNED_PROPERTY]))
         if report.when != "teardown":
             return
         for name, value in report.user_properties:

@@ -90,7 +90,9 @@ def progress_line(
 
 
 def _first_line(report: Any) -> str:
-    text = str(getattr(report, "longreprtext", "") or "")
+    # the failure itself, not `longreprtext`: under xdist that starts with the worker's line
+    longrepr = getattr(report, "longrepr", None)
+    text = "" if longrepr is None else str(longrepr)
     line = next((part.strip() for part in text.splitlines() if part.strip()), "")
     return line if len(line) <= LINE_CHARS else line[: LINE_CHARS - 3] + "..."
 

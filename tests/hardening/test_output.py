@@ -80,3 +80,25 @@ def failures_section(out: str) -> str:
     start = out.index("= FAILURES =")
     end = out.index("\n=", start + len("= FAILURES ="))
     return out[start:end]
+
+
+def test_under_xdist_the_output_stays_quiet_and_lists_the_reason(tmp_path: Path) -> None:
+    # xdist's controller collects nothing: the workers tell it how many samples were selected
+    # (else it printed a letter per sample), and a listed failure's text is the sample's reason
+    # (not the worker line "[gw1] linux -- Python ..." that starts xdist's report text)
+    samples = 1200
+    project = Project(tmp_path, samples=samples)
+    replay = write_jsonl(tmp_path / "replay.jsonl", replay_rows(project.rows, wrong_every=2))
+    result = project.run(
+        "-n", "2", "-m", "capability", *project.mcq_args(), "--qnext-responses", str(replay)
+    )
+    assert result.code == 1, result.out[-3000:]
+    lines = result.out.splitlines()
+    assert not any(re.fullmatch(r"[.F]+\s*(\[\s*\d+%\])?", line) for line in lines), result.out
+    done = [line for line in lines if re.match(rf"qnext: \d+ of {samples} samples done", line)]
+    assert len(done) == 10, result.out
+    listed = [line for line in lines if line.startswith("FAILED test_capability.py::")]
+    assert len(listed) == 20, result.out
+    assert all(re.search(r" - general_mcq/q\d+: fail — target '.'", line) for line in listed)
+    assert "[gw" not in "\n".join(listed)
+    assert "600 failed, 600 passed" in lines[-1]

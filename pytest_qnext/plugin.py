@@ -329,10 +329,20 @@ def qnext_sample(request: pytest.FixtureRequest) -> ItemResult:
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Request errors of capability items show as one line, not a traceback."""
+    """Request errors of capability items show as one line, not a traceback; a sample's row
+    travels in its teardown report only (the setup and call reports keep the property's name,
+    which marks them as a sample's, without the row: under xdist each report crosses to the
+    controller, and three copies of every row cost it three times the memory)."""
     report = yield
     if call.excinfo is not None and call.excinfo.errisinstance(SampleError):
         report.longrepr = str(call.excinfo.value)
+    if report.when != "teardown" and report.user_properties:
+        from pytest_qnext.report.controller import TEARDOWN_ONLY
+
+        report.user_properties = [
+            (name, None if name in TEARDOWN_ONLY else value)
+            for name, value in report.user_properties
+        ]
     return report
 
 

@@ -48,6 +48,7 @@ __all__ = [
     "NOTE_PROPERTY",
     "PLANNED_PROPERTY",
     "ROW_PROPERTY",
+    "TEARDOWN_ONLY",
     "WRONG",
     "CapabilityReport",
     "parse_gates",
@@ -59,6 +60,7 @@ NOTE_PROPERTY = "qnext_note"  # a session-level line from the engine (summary wa
 # how many capability items the session selected: an xdist worker tells the controller (which
 # collects nothing) on the first sample item it runs
 PLANNED_PROPERTY = "qnext_planned"
+TEARDOWN_ONLY = (ROW_PROPERTY, META_PROPERTY)  # values read from an item's teardown report only
 MAX_UNMATCHED_SHOWN = 20
 WRONG = ("fail", "unparsed", "truncated")  # the outcomes that fail an item (not errors)
 

@@ -9,6 +9,7 @@ import shutil
 import signal
 import tempfile
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,11 +28,13 @@ from pytest_qnext.state import (
 )
 
 if TYPE_CHECKING:
+    from pytest_qnext.capability.collect import Entry
     from pytest_qnext.capability.session import CapabilitySession
 
 __all__ = [
     "check_before_run",
     "check_code_benchmarks",
+    "check_collection_gates",
     "note_replay",
     "on_sigterm",
     "oracle_file",
@@ -43,7 +46,8 @@ __all__ = [
 
 def check_before_run(config: pytest.Config) -> None:
     """What can be known wrong before the first request, as one line each (exit 4): gates
-    naming an unselected dataset or unknown metric, an unreadable baseline, a report root
+    naming an unselected dataset or unknown metric (a collection run's: once its rows are read,
+    `check_collection_gates`), an unreadable baseline, a report root
     that cannot be written, a perf baseline path that names no summary."""
     from pytest_qnext.perf.guard import selects_perf
 
@@ -52,7 +56,7 @@ def check_before_run(config: pytest.Config) -> None:
     if capability:
         from pytest_qnext.evals.registry import RegistryError
 
-        # a collection's benchmarks are known once its rows are read: its gates wait till then
+        # a collection's benchmarks are known once its rows are read (check_collection_gates)
         collection = settings.capability.collection_run
         metrics: dict[str, tuple[str, ...] | None] = {}
         for name in () if collection else settings.capability.datasets:
@@ -69,6 +73,34 @@ def check_before_run(config: pytest.Config) -> None:
         problem = check_root(settings.report_dir)
         if problem:  # (--qnext-perf-baseline is resolved and read by its option parser)
             raise pytest.UsageError(problem)
+
+
+def check_collection_gates(config: pytest.Config, entries: Sequence[Entry]) -> None:
+    """A collection run's gates, once its rows are read (before the first request): a dataset
+    gate must name one of its benchmarks, a collection gate a key its rows have (one line,
+    exit 4)."""
+    from pytest_qnext.collections.levels import ScoredRow
+    from pytest_qnext.report.collection import gate_keys
+
+    registry = get_benchmarks(config)
+    metrics = {
+        name: registry.get(name).metrics or None for name in capability_session(config).metas
+    }
+    leaves = [
+        ScoredRow(
+            entry.dataset,
+            entry.sample.subset,
+            entry.sample.id,
+            0.0,
+            float(entry.collection["weight"]),
+            str(entry.collection["task_type"]),
+            tuple(entry.collection["tags"]),
+            tuple(entry.collection["categories"]),
+        )
+        for entry in entries
+        if entry.collection is not None and entry.skip_reason is None
+    ]
+    capability_report(config).check_gates(metrics, gate_keys(leaves))
 
 
 def check_code_benchmarks(config: pytest.Config) -> None:

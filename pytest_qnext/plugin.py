@@ -124,7 +124,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     state = qnext_state(config)
     if state.settings.capability.datasets:
         capability = capability_session(config)
-        capability.entries()  # bad datasets: one line here, not at collection
+        entries = capability.entries()  # bad datasets: one line here, not at collection
+        if state.settings.capability.collection_run and not is_xdist_worker(config):
+            from pytest_qnext.lifecycle import check_collection_gates
+
+            check_collection_gates(config, entries)
         if capability.replaying and not is_xdist_worker(config):
             from pytest_qnext.lifecycle import note_replay
 

@@ -44,7 +44,14 @@ import numpy as np
 from pytest_qnext.collections.rows import CollectionRow
 from pytest_qnext.scoring.stats import bootstrap_ci, wilson_interval
 
-__all__ = ["LEVELS", "ScoredRow", "collection_levels", "weighted_mean_ci"]
+__all__ = [
+    "LEVELS",
+    "ScoredRow",
+    "collection_levels",
+    "key_fields",
+    "level_keys",
+    "weighted_mean_ci",
+]
 
 #: level name -> the key fields of its entries
 LEVELS: dict[str, tuple[str, ...]] = {
@@ -251,8 +258,15 @@ def _entry(
     }
 
 
-def _keys(level: str, unit: _Unit) -> Iterable[tuple[Any, ...]]:
-    row = unit.row
+def key_fields(level: str, key: tuple[Any, ...]) -> dict[str, Any]:
+    """An entry's key fields as JSON-able values (a category path is a list)."""
+    return {
+        f: list(v) if isinstance(v, tuple) else v for f, v in zip(LEVELS[level], key, strict=True)
+    }
+
+
+def level_keys(level: str, row: ScoredRow) -> Iterable[tuple[Any, ...]]:
+    """The keys (values of LEVELS[level]) of the `level` entries `row` counts in."""
     if level == "subset":
         yield (row.dataset, row.subset)
     elif level == "dataset":
@@ -285,17 +299,14 @@ def collection_levels(
     _check(rows)
     units = _units(rows)
     levels: dict[str, list[dict[str, Any]]] = {}
-    for level, fields in LEVELS.items():
+    for level in LEVELS:
         groups: dict[tuple[Any, ...], list[_Unit]] = {}
         for unit in units:
-            for key in _keys(level, unit):
+            for key in level_keys(level, unit.row):
                 groups.setdefault(key, []).append(unit)
         entries = []
         for key in sorted(groups):
-            # JSON-able key fields: a category path is a list
-            entry = {
-                f: list(v) if isinstance(v, tuple) else v for f, v in zip(fields, key, strict=True)
-            }
+            entry = key_fields(level, key)
             entry.update(_entry(groups[key], _seed_for(seed, level, key), confidence, n_resamples))
             entries.append(entry)
         levels[level] = entries

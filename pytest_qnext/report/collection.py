@@ -21,24 +21,32 @@ weighted):
 
 KEY is how the terminal's level lines name an entry (`entry_key`): a subset is
 DATASET/SUBSET, a category its path joined with "/". "collection" is therefore not usable as a
-dataset name in gates.
+dataset name in gates. Once the collection's rows are read (before the first request), a gate
+naming a key the collection lacks, or any collection gate in a run without a collection, is
+refused (`gate_keys`, `check_collection_gate`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_qnext.rows import DatasetMeta, SampleRow
+
+if TYPE_CHECKING:
+    from pytest_qnext.collections.levels import ScoredRow
 
 __all__ = [
     "AVERAGES",
     "COLLECTION",
     "CollectionTarget",
+    "check_collection_gate",
     "collection_summary",
     "entry_key",
     "find_entry",
+    "gate_keys",
     "measure_collection",
     "parse_collection_target",
     "primary_score",
@@ -167,6 +175,10 @@ def parse_collection_target(name: str) -> CollectionTarget:
     return CollectionTarget(level, key, average)
 
 
+def _plural(level: str) -> str:
+    return "categories" if level == "category" else f"{level}s"
+
+
 def find_entry(
     block: Mapping[str, Any], level: str | None, key: str | None
 ) -> tuple[Mapping[str, Any] | None, str | None]:
@@ -185,7 +197,52 @@ def find_entry(
         if entry_key(level, entry) == key:
             return entry, None
     known = ", ".join(entry_key(level, e) for e in entries) or "none"
-    return None, f"collection {level} {key!r} has no scored samples in this run ({level}s: {known})"
+    return (
+        None,
+        f"collection {level} {key!r} has no scored samples in this run ({_plural(level)}: {known})",
+    )
+
+
+def gate_keys(rows: Iterable[ScoredRow]) -> dict[str, set[str]]:
+    """Level -> the keys a gate can name for a collection of these rows (as `entry_key`
+    spells them), plus "" -> the collection's roots: what a gate is checked against before
+    the first request."""
+    from pytest_qnext.collections.levels import LEVELS, key_fields, level_keys
+
+    keys: dict[str, set[str]] = {level: set() for level in LEVELS}
+    keys[""] = set()
+    for row in rows:
+        keys[""].add(row.categories[0] if row.categories else "")
+        for level in LEVELS:
+            for key in level_keys(level, row):
+                keys[level].add(entry_key(level, key_fields(level, key)))
+    return keys
+
+
+def check_collection_gate(
+    target: CollectionTarget, keys: Mapping[str, set[str]] | None
+) -> str | None:
+    """Why a collection gate could never be measured in this run (`keys`: `gate_keys` of its
+    collection, None when the run evaluates none), else None."""
+    if keys is None:
+        return "this run evaluates no collection (give data_collection or --qnext-collection)"
+    if target.level is None:
+        roots = sorted(keys[""])
+        if len(roots) == 1:
+            return None
+        return (
+            f"the collection has {len(roots)} roots ({', '.join(roots)}); gate on "
+            "collection.category.ROOT"
+        )
+    known = sorted(keys.get(target.level, set()))
+    if target.key in known:
+        return None
+    close = difflib.get_close_matches(str(target.key), known, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return (
+        f"the collection has no {target.level} {target.key!r}{hint} ({_plural(target.level)}: "
+        f"{', '.join(known) or 'none'})"
+    )
 
 
 def measure_collection(

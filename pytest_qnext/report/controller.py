@@ -146,22 +146,33 @@ class CapabilityReport:
         """pytest.UsageError (one line) for a gate that names an unselected dataset or an
         unknown metric (`metrics`: selected dataset -> declared metrics, None if undeclared),
         and for a baseline that cannot be read; the baseline is kept for the comparison.
-        `metrics` None: the datasets are not known yet (a collection run): gates are checked
-        after the run."""
+        `metrics` None: the datasets are not known yet (a collection run): `check_gates` runs
+        once its rows are read."""
         from pytest_qnext.report.baseline import BaselineError, baseline_folder, load_baseline
-        from pytest_qnext.report.gates import check_gates
 
-        try:
-            if metrics is not None:
-                check_gates(self.gates, metrics)
-        except ValueError as exc:
-            raise pytest.UsageError(f"--qnext-gate: {exc}") from None
+        if metrics is not None:
+            self.check_gates(metrics)
         if self.settings.baseline is not None and read_baseline:
             try:
                 folder = baseline_folder(self.settings.baseline)
                 self.baseline = (folder, *load_baseline(folder))
             except BaselineError as exc:
                 raise pytest.UsageError(f"--qnext-baseline: {exc}") from None
+
+    def check_gates(
+        self,
+        metrics: Mapping[str, Sequence[str] | None],
+        collection: Mapping[str, set[str]] | None = None,
+    ) -> None:
+        """pytest.UsageError (one line) for a gate this run could never evaluate
+        (report/gates.py `check_gates`; `collection`: the collection's `gate_keys`)."""
+        from pytest_qnext.report.gates import check_gates
+
+        try:
+            by = "the collection's benchmarks" if collection is not None else "--qnext-datasets"
+            check_gates(self.gates, metrics, collection, selected_by=by)
+        except ValueError as exc:
+            raise pytest.UsageError(f"--qnext-gate: {exc}") from None
 
     def note_replay(self, path: Path, rows: int, unmatched: Sequence[str]) -> None:
         """The replay file's rows that answer no selected sample (shown in the report)."""

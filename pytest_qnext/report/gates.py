@@ -12,7 +12,8 @@ Forms (limits are fractions in [0, 1]; operators >=, <=, >, <):
                                      report/collection.py
 
 `check_gates` refuses, before the first request, a gate naming a dataset that is not selected
-or a metric the dataset does not have. After the run, a gate that cannot be evaluated fails with
+or a metric the dataset does not have, and a collection gate naming what the run's collection
+lacks. After the run, a gate that cannot be evaluated fails with
 the reason (it never passes or disappears): its dataset has no scored samples, or only some of
 its selected samples were scored (replay rows missing; `allow_partial` gates on those scored),
 or the run stopped early (`incomplete`: whatever was measured is not a verdict).
@@ -31,6 +32,7 @@ from typing import Any
 from pytest_qnext.report.collection import (
     COLLECTION,
     CollectionTarget,
+    check_collection_gate,
     measure_collection,
     parse_collection_target,
 )
@@ -143,11 +145,23 @@ def _suggest(name: str, known: Sequence[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def check_gates(gates: Sequence[Gate], metrics: Mapping[str, Sequence[str] | None]) -> None:
+def check_gates(
+    gates: Sequence[Gate],
+    metrics: Mapping[str, Sequence[str] | None],
+    collection: Mapping[str, set[str]] | None = None,
+    selected_by: str = "--qnext-datasets",
+) -> None:
     """ValueError (one line) for a gate that could never be evaluated in this run: its dataset
     is not among `metrics` (the selected datasets -> their declared metrics, None when not
-    declared) or its metric is neither a declared metric nor an outcome rate."""
+    declared), its metric is neither a declared metric nor an outcome rate, or it is a
+    collection gate naming what the run's collection lacks (`collection`: its `gate_keys`,
+    None when the run evaluates no collection; `selected_by`: what selected the datasets)."""
     for gate in gates:
+        if gate.collection is not None:
+            problem = check_collection_gate(gate.collection, collection)
+            if problem:
+                raise ValueError(f"gate {gate.text!r}: {problem}")
+            continue
         if gate.dataset is None:
             continue
         selected = list(metrics)
@@ -155,7 +169,7 @@ def check_gates(gates: Sequence[Gate], metrics: Mapping[str, Sequence[str] | Non
         if base not in metrics:
             raise ValueError(
                 f"gate {gate.text!r} names dataset {gate.dataset!r}{_suggest(base, selected)}, "
-                f"which this run does not select (--qnext-datasets: "
+                f"which this run does not select ({selected_by}: "
                 f"{', '.join(selected) or 'none'}); fix the gate or add the dataset"
             )
         known = metrics[base]

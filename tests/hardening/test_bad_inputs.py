@@ -26,6 +26,7 @@ def args_for(path: str, **extra: object) -> list[str]:
 
 
 GOOD = [*MCQ, *args_for("mcq.jsonl")]
+COLLECTION = ["--qnext-collection", "schema.json"]  # one general_mcq leaf over mcq.jsonl
 
 # (id, arguments, exit code, fragment of the ERROR line)
 TABLE: list[tuple[str, list[str], int, str]] = [
@@ -224,6 +225,25 @@ TABLE: list[tuple[str, list[str], int, str]] = [
         4,
         "general_mcq has no metric 'accuracy'",
     ),
+    # gates of a collection run: checked once its rows are read, before the first request
+    (
+        "collection-gate-unknown-tag",
+        [*CAP, *SIM, *COLLECTION, "--qnext-gate", "collection.tag.eng>=0.5"],
+        4,
+        "the collection has no tag 'eng' (did you mean 'en'?) (tags: en)",
+    ),
+    (
+        "collection-gate-not-a-leaf",
+        [*CAP, *SIM, *COLLECTION, "--qnext-gate", "mmlu_pro>=0.5"],
+        4,
+        "which this run does not select (the collection's benchmarks: general_mcq)",
+    ),
+    (
+        "collection-gate-without-collection",
+        [*CAP, *SIM, *GOOD, "--qnext-gate", "collection>=0.5"],
+        4,
+        "this run evaluates no collection",
+    ),
     # baselines
     (
         "baseline-missing",
@@ -325,6 +345,9 @@ def bad_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     root = project.root
     rows = mcq_rows(3)
     (root / "empty.jsonl").write_text("", encoding="utf-8")
+    leaf = {"name": "general_mcq", "tags": ["en"], "args": {"local_path": "mcq.jsonl"}}
+    schema = {"name": "Mix", "datasets": [leaf]}
+    (root / "schema.json").write_text(json.dumps(schema), encoding="utf-8")
     write_jsonl(root / "dup.jsonl", [rows[0], rows[1], rows[1]])
     (root / "badjson.jsonl").write_text(json.dumps(rows[0]) + "\n{oops\n", encoding="utf-8")
     write_jsonl(root / "badanswer.jsonl", [{**rows[0], "answer": "Z"}])

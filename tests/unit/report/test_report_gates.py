@@ -161,6 +161,34 @@ def test_check_gates_refuses_what_could_never_be_evaluated() -> None:
         check_gates([parse_gate("mmlu_pro.acc_norm>=0.5")], selected)
 
 
+def test_collection_gates_are_checked_against_the_collections_keys() -> None:
+    from pytest_qnext.collections.levels import ScoredRow
+    from pytest_qnext.report.collection import gate_keys
+    from pytest_qnext.report.gates import check_gates
+
+    rows = [
+        ScoredRow("mmlu_pro", "math", "1", 0.0, 0.5, "exam", ("en",), ("Qwen3", "English")),
+        ScoredRow("ceval", "law", "2", 0.0, 0.5, "exam", ("zh",), ("Qwen3", "Chinese")),
+    ]
+    keys = gate_keys(rows)
+    assert keys["category"] == {"Qwen3", "Qwen3/English", "Qwen3/Chinese"}
+    assert keys["subset"] == {"mmlu_pro/math", "ceval/law"} and keys["tag"] == {"en", "zh"}
+    selected = {"mmlu_pro": ("acc",), "ceval": ("acc",)}
+    fine = ("collection>=0.5", "collection.tag.zh.micro>=0.5", "collection.subset.ceval/law>=0.1")
+    check_gates([parse_gate(g) for g in fine], selected, keys)
+    with pytest.raises(ValueError, match=r"no category 'Qwen3/Englsh' \(did you mean 'Qwen3/E"):
+        check_gates([parse_gate("collection.category.Qwen3/Englsh>=0.5")], selected, keys)
+    with pytest.raises(ValueError, match=r"no task_type 'code' \(task_types: exam\)"):
+        check_gates([parse_gate("collection.task_type.code>=0.5")], selected, keys)
+    with pytest.raises(ValueError, match="this run evaluates no collection"):
+        check_gates([parse_gate("collection>=0.5")], selected, None)
+    two_roots = gate_keys(
+        [*rows, ScoredRow("aime24", "default", "3", 0.0, 1.0, "math", (), ("X",))]
+    )
+    with pytest.raises(ValueError, match=r"2 roots \(Qwen3, X\); gate on collection.category"):
+        check_gates([parse_gate("collection>=0.5")], selected, two_roots)
+
+
 def _covered(make_row: Callable[..., Any], outcomes: list[str]) -> dict[str, Any]:
     """A summary with the coverage the controller adds: 3 passes of 5 rows, 2 skipped."""
     from pytest_qnext.report.controller import _coverage

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from hardening_project import Project, Result
 
 
@@ -22,9 +23,13 @@ def _answers(db: Path) -> int:
         return 0
 
 
-def test_sigterm_writes_an_incomplete_report_and_cleans_up(project: Project) -> None:
+@pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["plain", "xdist"])
+def test_sigterm_writes_an_incomplete_report_and_cleans_up(
+    project: Project, xdist: list[str]
+) -> None:
     root = project.root / "reports"
     proc = project.popen(
+        *xdist,
         "-m",
         "capability",
         *project.mcq_args(),
@@ -57,7 +62,10 @@ def test_sigterm_writes_an_incomplete_report_and_cleans_up(project: Project) -> 
     assert doc["complete"] is False, out
     scored = doc["table"][0]["count"]
     assert 0 < scored < len(project.rows)
-    assert any("stopped early (terminated by SIGTERM)" in w for w in doc["warnings"])
+    stopped = f"{scored} of the {len(project.rows)} selected samples were scored"
+    assert any(
+        "stopped early (terminated by SIGTERM)" in w and stopped in w for w in doc["warnings"]
+    )
     assert [g["passed"] for g in doc["gates"]] == [False]  # a gate never passes a partial run
     assert "gate FAIL general_mcq>=0: cannot pass: the run stopped early" in out
     assert project.leftovers() == []  # the simulator's oracle file is gone

@@ -18,8 +18,7 @@ numbers depend on the machine's load; compare the ratios.
     output tokens/s and the client CPU seconds (parent and sender processes) per 100k streamed
     tokens; against TTFT 50 ms / ITL 10 ms at 32 streams the TTFT median error. On a 2-core
     machine the simulator shares the cores, so expect "no slower, same CPU per token, same
-    error" rather than a 2x gain; there a second pass pins the simulator to CPU 0 and the
-    client to CPU 1, so that one and two senders get the same client CPU.
+    error" rather than a 2x gain.
 --seed-shape: the perf path in the shape of the Qwen3-Next best practice at parallel 32:
     1024-token random prompts, 256 output tokens with ignore_eos, the real Qwen3 tokenizer in
     the prompt builder and in the simulator; prints the TTFT error per closed-loop wave, the
@@ -30,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import resource
@@ -380,68 +378,36 @@ def _point(
     return {**m, "cpu_per_100k": run.client_cpu_s * per, "cpu_all_per_100k": cpu * per}
 
 
-def _pin(pid: int, cpus: set[int]) -> None:
-    """Every thread of process `pid` onto `cpus` (threads and processes it starts later inherit
-    it)."""
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        with contextlib.suppress(ProcessLookupError):  # a thread that ended meanwhile
-            os.sched_setaffinity(int(task.name), cpus)
-
-
-def _workers_pass(args: argparse.Namespace, pinned: bool) -> None:
-    """One vs two senders with the cores shared by everyone, or (`pinned`) the simulator on
-    CPU 0 and the client (this process and the sender processes it starts) on CPU 1."""
+def workers(args: argparse.Namespace) -> None:
     streams, number, tokens = args.ceiling_streams, args.workers_number, args.ceiling_tokens
-    everything = os.sched_getaffinity(0)
+    print(f"\n(w) one vs two sender workers; zero latency: {streams} streams, {number} x {tokens}")
     rows: dict[int, dict[str, Any]] = {}
+    with run_in_process(parse_spec(f"ttft=0,itl=0,max_num_seqs=1024,tokenizer={TOKENIZER}")) as sim:
+        for count in (1, 2, 1, 2):  # interleaved: machine load drifts between runs
+            m = _point(str(sim.url), streams, number, tokens, count)
+            best = rows.get(count)
+            if best is None or m["output_throughput"] > best["output_throughput"]:
+                rows[count] = m
+    spec = f"ttft={TRUE_TTFT},itl={TRUE_ITL},tokenizer={TOKENIZER}"
     errors: dict[int, float] = {}
-    sim_spec = f"ttft=0,itl=0,max_num_seqs=1024,tokenizer={TOKENIZER}"
-    try:
-        with run_in_process(parse_spec(sim_spec)) as sim:
-            if pinned and sim.process is not None:
-                _pin(sim.process.pid, {0})
-                _pin(os.getpid(), {1})
-            for count in (1, 2, 1, 2):  # interleaved: machine load drifts between runs
-                m = _point(str(sim.url), streams, number, tokens, count)
-                best = rows.get(count)
-                if best is None or m["output_throughput"] > best["output_throughput"]:
-                    rows[count] = m
-        spec = f"ttft={TRUE_TTFT},itl={TRUE_ITL},tokenizer={TOKENIZER}"
-        with run_in_process(parse_spec(spec)) as sim:
-            if pinned and sim.process is not None:
-                _pin(sim.process.pid, {0})
-            for count in (1, 2):
-                m = _point(str(sim.url), 32, 96, args.tokens, count)
-                errors[count] = (m["ttft_p50"] - TRUE_TTFT) * 1e3
-    finally:
-        _pin(os.getpid(), everything)
-    where = "simulator on CPU 0, client on CPU 1" if pinned else "all processes share the cores"
+    with run_in_process(parse_spec(spec)) as sim:
+        for count in (1, 2):
+            m = _point(str(sim.url), 32, 96, args.tokens, count)
+            errors[count] = (m["ttft_p50"] - TRUE_TTFT) * 1e3
     for count in (1, 2):
         m = rows[count]
         print(
-            f"  {where}: {count} sender(s): {m['output_throughput']:8.0f} output tok/s (zero "
-            f"latency), {m['cpu_per_100k']:6.2f} client CPU s per 100k tokens while streaming "
-            f"({m['cpu_all_per_100k']:.2f} with process start-up), TTFT p50 error at 32 "
-            f"streams {errors[count]:+.2f} ms"
+            f"{count} sender(s): {m['output_throughput']:8.0f} output tok/s (zero latency), "
+            f"{m['cpu_per_100k']:6.2f} client CPU s per 100k tokens while streaming "
+            f"({m['cpu_all_per_100k']:.2f} with process start-up), "
+            f"TTFT p50 error at 32 streams {errors[count]:+.2f} ms"
         )
     one, two = rows[1], rows[2]
     print(
-        f"  {where}: two/one: throughput "
-        f"{two['output_throughput'] / one['output_throughput']:.2f}x, CPU per token "
-        f"{two['cpu_per_100k'] / one['cpu_per_100k']:.2f}x, TTFT error {errors[2]:+.2f} vs "
-        f"{errors[1]:+.2f} ms"
+        f"two/one: throughput {two['output_throughput'] / one['output_throughput']:.2f}x, "
+        f"CPU per token {two['cpu_per_100k'] / one['cpu_per_100k']:.2f}x, "
+        f"TTFT error {errors[2]:+.2f} vs {errors[1]:+.2f} ms"
     )
-
-
-def workers(args: argparse.Namespace) -> None:
-    """One vs two sender processes. With fewer than 4 cores the simulator competes with the
-    senders for CPU, so a second pass pins it to one core and the client to the other: both
-    sender counts then get the same client CPU, and the ratio shows what the split costs."""
-    streams, number, tokens = args.ceiling_streams, args.workers_number, args.ceiling_tokens
-    print(f"\n(w) one vs two sender workers; zero latency: {streams} streams, {number} x {tokens}")
-    _workers_pass(args, pinned=False)
-    if len(os.sched_getaffinity(0)) < 4 and {0, 1} <= os.sched_getaffinity(0):
-        _workers_pass(args, pinned=True)
 
 
 def main(argv: list[str] | None = None) -> int:

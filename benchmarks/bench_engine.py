@@ -20,6 +20,9 @@ terminal summary). The floors are 60 s and 1 GiB:
     python benchmarks/bench_engine.py --replay                  # 50 000 samples
     python benchmarks/bench_engine.py --replay --tb no          # pytest's failure blocks off
     python benchmarks/bench_engine.py --replay --profile out.prof   # + cProfile of the run
+    python benchmarks/bench_engine.py --replay --workers 2   # under pytest-xdist -n 2
+
+Under --workers the peak memory printed is the controller's (the largest process).
 """
 
 from __future__ import annotations

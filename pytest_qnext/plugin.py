@@ -356,13 +356,17 @@ class _CapabilityController:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
 
+    @pytest.hookimpl(tryfirst=True)  # before --junitxml reads the teardown's properties
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         known = self.config.stash.get(CAPABILITY_REPORT_KEY, None)
         if known is not None or report.user_properties:
+            from pytest_qnext.report.controller import junit_properties
             from pytest_qnext.report.listing import progress_line
 
             capability = capability_report(self.config)
             capability.add_report(report)
+            if report.when == "teardown":
+                report.user_properties = junit_properties(report.user_properties)
             line = progress_line(report, self.config, capability)
             reporter = self.config.pluginmanager.get_plugin("terminalreporter")
             if line and reporter is not None:

@@ -51,6 +51,7 @@ __all__ = [
     "TEARDOWN_ONLY",
     "WRONG",
     "CapabilityReport",
+    "junit_properties",
     "parse_gates",
 ]
 
@@ -61,6 +62,7 @@ NOTE_PROPERTY = "qnext_note"  # a session-level line from the engine (summary wa
 # collects nothing) on the first sample item it runs
 PLANNED_PROPERTY = "qnext_planned"
 TEARDOWN_ONLY = (ROW_PROPERTY, META_PROPERTY)  # values read from an item's teardown report only
+OUTCOME_PROPERTY = "qnext_outcome"  # what pytest's own --junitxml keeps of a sample's row
 MAX_UNMATCHED_SHOWN = 20
 WRONG = ("fail", "unparsed", "truncated")  # the outcomes that fail an item (not errors)
 
@@ -90,6 +92,21 @@ def _coverage(summary: dict[str, Any]) -> None:
         run["scored"] += scored
         run["selected"] += selected
     summary["coverage"] = run
+
+
+def junit_properties(props: Sequence[tuple[str, object]]) -> list[tuple[str, object]]:
+    """A sample's teardown properties once the controller has read them: its outcome instead of
+    the row, the dataset meta and the notes. pytest's --junitxml writes every property of a
+    teardown report; the row holds the messages and the response, so a 12 000-sample junit.xml
+    would carry every prompt (samples.jsonl in the run folder has them)."""
+    ours = (ROW_PROPERTY, META_PROPERTY, NOTE_PROPERTY, PLANNED_PROPERTY)
+    out: list[tuple[str, object]] = []
+    for name, value in props:
+        if name == ROW_PROPERTY and isinstance(value, Mapping):
+            out.append((OUTCOME_PROPERTY, value.get("outcome")))
+        elif name not in ours:
+            out.append((name, value))
+    return out
 
 
 class CapabilityReport:

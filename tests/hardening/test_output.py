@@ -4,8 +4,10 @@ the table, gates and verdict end the output; -v and --tb=long still show every b
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
 from hardening_project import Project, replay_rows, write_jsonl
 
 MAX_LINES = 200
@@ -102,3 +104,36 @@ def test_under_xdist_the_output_stays_quiet_and_lists_the_reason(tmp_path: Path)
     assert all(re.search(r" - general_mcq/q\d+: fail — target '.'", line) for line in listed)
     assert "[gw" not in "\n".join(listed)
     assert "600 failed, 600 passed" in lines[-1]
+
+
+@pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["plain", "xdist"])
+def test_pytests_own_junitxml_gets_each_samples_outcome_not_its_row(
+    project: Project, xdist: list[str]
+) -> None:
+    # pytest's --junitxml writes every property of a teardown report; the row (prompt and
+    # response) stays in samples.jsonl, the testcase gets the outcome
+    replay = write_jsonl(project.root / "replay.jsonl", replay_rows(project.rows, wrong_every=2))
+    junit = project.root / "pytest-junit.xml"
+    result = project.run(
+        *xdist,
+        "-m",
+        "capability",
+        *project.mcq_args(),
+        "--qnext-responses",
+        str(replay),
+        f"--junitxml={junit}",
+    )
+    assert result.code == 1, result.out
+    text = junit.read_text(encoding="utf-8")
+    assert "which letter is it" not in text and "'messages'" not in text
+    cases = ET.fromstring(text).iter("testcase")
+    outcomes = {
+        case.get("name"): [(p.get("name"), p.get("value")) for p in case.iter("property")]
+        for case in cases
+    }
+    assert len(outcomes) == len(project.rows)
+    expected = {"fail" if i % 2 else "pass" for i in range(len(project.rows))}
+    assert {props[0][1] for props in outcomes.values()} == expected
+    assert all(len(props) == 1 and props[0][0] == "qnext_outcome" for props in outcomes.values())
+    rows = project.samples((project.root / ".qnext_report" / "latest").resolve())
+    assert len(rows) == len(project.rows) and all(row["messages"] for row in rows)

@@ -365,9 +365,9 @@ class _CapabilityController:
 
             capability = capability_report(self.config)
             capability.add_report(report)
-            if report.when == "teardown":
-                report.user_properties = junit_properties(report.user_properties)
             line = progress_line(report, self.config, capability)
+            if report.when == "teardown":  # (after progress_line: it reads the row's property)
+                report.user_properties = junit_properties(report.user_properties)
             reporter = self.config.pluginmanager.get_plugin("terminalreporter")
             if line and reporter is not None:
                 reporter.write_line(line)

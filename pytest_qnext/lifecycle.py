@@ -87,15 +87,8 @@ def check_collection_gates(config: pytest.Config, entries: Sequence[Entry]) -> N
         name: registry.get(name).metrics or None for name in capability_session(config).metas
     }
     leaves = [
-        ScoredRow(
-            entry.dataset,
-            entry.sample.subset,
-            entry.sample.id,
-            0.0,
-            float(entry.collection["weight"]),
-            str(entry.collection["task_type"]),
-            tuple(entry.collection["tags"]),
-            tuple(entry.collection["categories"]),
+        ScoredRow.of_leaf(
+            entry.dataset, entry.sample.subset, entry.sample.id, 0.0, entry.collection
         )
         for entry in entries
         if entry.collection is not None and entry.skip_reason is None

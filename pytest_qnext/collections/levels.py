@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,6 +88,16 @@ class ScoredRow:
         """A collection file's row with the score its sample got."""
         return cls(row.dataset_name, row.subset_name, row.sample_id, score, row.weight,
                    row.task_type, tuple(row.tags), tuple(row.categories))  # fmt: skip
+
+    @classmethod
+    def of_leaf(
+        cls, dataset: str, subset: str, sample_id: str, score: float, leaf: Mapping[str, Any]
+    ) -> ScoredRow:
+        """A sample with the leaf its item carries (`SampleRow.collection`: weight, task_type,
+        tags, categories) and the score it got."""
+        weight, task_type = float(leaf["weight"]), str(leaf["task_type"])
+        tags, categories = tuple(leaf["tags"]), tuple(leaf["categories"])
+        return cls(dataset, subset, sample_id, score, weight, task_type, tags, categories)
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,11 @@ KEY is how the terminal's level lines name an entry (`entry_key`): a subset is
 DATASET/SUBSET, a category its path joined with "/". "collection" is therefore not usable as a
 dataset name in gates. Once the collection's rows are read (before the first request), a gate
 naming a key the collection lacks, or any collection gate in a run without a collection, is
-refused (`gate_keys`, `check_collection_gate`).
+refused (`gate_keys` here, `check_gates` in gates.py).
 """
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -42,11 +41,11 @@ __all__ = [
     "AVERAGES",
     "COLLECTION",
     "CollectionTarget",
-    "check_collection_gate",
     "collection_summary",
     "entry_key",
     "find_entry",
     "gate_keys",
+    "level_plural",
     "measure_collection",
     "parse_collection_target",
     "primary_score",
@@ -98,18 +97,7 @@ def collection_summary(
             lacking[row.dataset] = lacking.get(row.dataset, 0) + 1
             continue
         leaf = row.collection or {}
-        scored.append(
-            ScoredRow(
-                row.dataset,
-                row.subset,
-                row.sample_id,
-                score,
-                float(leaf["weight"]),
-                str(leaf["task_type"]),
-                tuple(leaf["tags"]),
-                tuple(leaf["categories"]),
-            )
-        )
+        scored.append(ScoredRow.of_leaf(row.dataset, row.subset, row.sample_id, score, leaf))
     for dataset, count in sorted(lacking.items()):
         warnings.append(
             f"collection: {count} scored row(s) of {dataset} lack its primary metric "
@@ -175,7 +163,8 @@ def parse_collection_target(name: str) -> CollectionTarget:
     return CollectionTarget(level, key, average)
 
 
-def _plural(level: str) -> str:
+def level_plural(level: str) -> str:
+    """How messages name a level's entries: tags, categories, ..."""
     return "categories" if level == "category" else f"{level}s"
 
 
@@ -197,10 +186,8 @@ def find_entry(
         if entry_key(level, entry) == key:
             return entry, None
     known = ", ".join(entry_key(level, e) for e in entries) or "none"
-    return (
-        None,
-        f"collection {level} {key!r} has no scored samples in this run ({_plural(level)}: {known})",
-    )
+    plural = level_plural(level)
+    return None, f"collection {level} {key!r} has no scored samples in this run ({plural}: {known})"
 
 
 def gate_keys(rows: Iterable[ScoredRow]) -> dict[str, set[str]]:
@@ -217,32 +204,6 @@ def gate_keys(rows: Iterable[ScoredRow]) -> dict[str, set[str]]:
             for key in level_keys(level, row):
                 keys[level].add(entry_key(level, key_fields(level, key)))
     return keys
-
-
-def check_collection_gate(
-    target: CollectionTarget, keys: Mapping[str, set[str]] | None
-) -> str | None:
-    """Why a collection gate could never be measured in this run (`keys`: `gate_keys` of its
-    collection, None when the run evaluates none), else None."""
-    if keys is None:
-        return "this run evaluates no collection (give data_collection or --qnext-collection)"
-    if target.level is None:
-        roots = sorted(keys[""])
-        if len(roots) == 1:
-            return None
-        return (
-            f"the collection has {len(roots)} roots ({', '.join(roots)}); gate on "
-            "collection.category.ROOT"
-        )
-    known = sorted(keys.get(target.level, set()))
-    if target.key in known:
-        return None
-    close = difflib.get_close_matches(str(target.key), known, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return (
-        f"the collection has no {target.level} {target.key!r}{hint} ({_plural(target.level)}: "
-        f"{', '.join(known) or 'none'})"
-    )
 
 
 def measure_collection(

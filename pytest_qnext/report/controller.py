@@ -186,8 +186,7 @@ class CapabilityReport:
         from pytest_qnext.report.gates import check_gates
 
         try:
-            by = "the collection's benchmarks" if collection is not None else "--qnext-datasets"
-            check_gates(self.gates, metrics, collection, selected_by=by)
+            check_gates(self.gates, metrics, collection)
         except ValueError as exc:
             raise pytest.UsageError(f"--qnext-gate: {exc}") from None
 
@@ -204,12 +203,12 @@ class CapabilityReport:
 
     def add_report(self, report: pytest.TestReport) -> None:
         """Take the row of a finished item (teardown report) and note non-capability failures."""
-        props = dict.fromkeys([name for name, _ in report.user_properties])
+        props = dict(report.user_properties)
         capability = ROW_PROPERTY in props
         if report.failed and not capability and "capability" not in report.keywords:
             self.other_failures += 1
         if PLANNED_PROPERTY in props and self.planned is None:
-            self.planned = int(str(dict(report.user_properties)[PLANNED_PROPERTY]))
+            self.planned = int(str(props[PLANNED_PROPERTY]))
         if report.when != "teardown":
             return
         for name, value in report.user_properties:

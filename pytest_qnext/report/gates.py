@@ -32,7 +32,7 @@ from typing import Any
 from pytest_qnext.report.collection import (
     COLLECTION,
     CollectionTarget,
-    check_collection_gate,
+    level_plural,
     measure_collection,
     parse_collection_target,
 )
@@ -145,20 +145,44 @@ def _suggest(name: str, known: Sequence[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def _collection_problem(
+    target: CollectionTarget, keys: Mapping[str, set[str]] | None
+) -> str | None:
+    """Why a collection gate could never be measured in this run (`keys`: the `gate_keys` of
+    its collection, None when the run evaluates none), else None."""
+    if keys is None:
+        return "this run evaluates no collection (give data_collection or --qnext-collection)"
+    if target.level is None:
+        roots = sorted(keys[""])
+        if len(roots) == 1:
+            return None
+        return (
+            f"the collection has {len(roots)} roots ({', '.join(roots)}); gate on "
+            "collection.category.ROOT"
+        )
+    known = sorted(keys.get(target.level, set()))
+    if target.key in known:
+        return None
+    return (
+        f"the collection has no {target.level} {target.key!r}{_suggest(str(target.key), known)} "
+        f"({level_plural(target.level)}: {', '.join(known) or 'none'})"
+    )
+
+
 def check_gates(
     gates: Sequence[Gate],
     metrics: Mapping[str, Sequence[str] | None],
     collection: Mapping[str, set[str]] | None = None,
-    selected_by: str = "--qnext-datasets",
 ) -> None:
     """ValueError (one line) for a gate that could never be evaluated in this run: its dataset
     is not among `metrics` (the selected datasets -> their declared metrics, None when not
     declared), its metric is neither a declared metric nor an outcome rate, or it is a
     collection gate naming what the run's collection lacks (`collection`: its `gate_keys`,
-    None when the run evaluates no collection; `selected_by`: what selected the datasets)."""
+    None when the run evaluates no collection, whose benchmarks are then the selected datasets)."""
+    selected_by = "--qnext-datasets" if collection is None else "the collection's benchmarks"
     for gate in gates:
         if gate.collection is not None:
-            problem = check_collection_gate(gate.collection, collection)
+            problem = _collection_problem(gate.collection, collection)
             if problem:
                 raise ValueError(f"gate {gate.text!r}: {problem}")
             continue

@@ -142,6 +142,10 @@ class Project:
         self.rows = list(rows) if rows is not None else mcq_rows(samples)
         write_jsonl(root / "mcq.jsonl", self.rows)
 
+    def replay_file(self, wrong_every: int = 2) -> Path:
+        """replay.jsonl in the project: a recorded answer per row (`replay_rows`)."""
+        return write_jsonl(self.root / "replay.jsonl", replay_rows(self.rows, wrong_every))
+
     def mcq_args(self, path: str = "mcq.jsonl") -> list[str]:
         return [
             "--qnext-datasets",

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from hardening_project import Project, replay_rows, write_jsonl
+from hardening_project import Project
 
 MAX_LINES = 200
 BIG = 12_000
@@ -16,7 +16,7 @@ BIG = 12_000
 
 def test_a_12000_sample_replay_prints_at_most_200_lines(tmp_path: Path) -> None:
     project = Project(tmp_path, samples=BIG)
-    replay = write_jsonl(tmp_path / "replay.jsonl", replay_rows(project.rows, wrong_every=2))
+    replay = project.replay_file(wrong_every=2)
     result = project.run(
         "-m",
         "capability",
@@ -52,7 +52,7 @@ def test_verbose_and_long_tracebacks_show_every_block(project: Project) -> None:
     (project.root / "test_other.py").write_text(
         "def test_other_bug():\n    assert 1 + 1 == 3\n", encoding="utf-8"
     )
-    replay = write_jsonl(project.root / "replay.jsonl", replay_rows(project.rows, wrong_every=2))
+    replay = project.replay_file(wrong_every=2)
     args = [
         "test_capability.py",
         "test_other.py",
@@ -90,7 +90,7 @@ def test_under_xdist_the_output_stays_quiet_and_lists_the_reason(tmp_path: Path)
     # (not the worker line "[gw1] linux -- Python ..." that starts xdist's report text)
     samples = 1200
     project = Project(tmp_path, samples=samples)
-    replay = write_jsonl(tmp_path / "replay.jsonl", replay_rows(project.rows, wrong_every=2))
+    replay = project.replay_file(wrong_every=2)
     result = project.run(
         "-n", "2", "-m", "capability", *project.mcq_args(), "--qnext-responses", str(replay)
     )
@@ -112,7 +112,7 @@ def test_pytests_own_junitxml_gets_each_samples_outcome_not_its_row(
 ) -> None:
     # pytest's --junitxml writes every property of a teardown report; the row (prompt and
     # response) stays in samples.jsonl, the testcase gets the outcome
-    replay = write_jsonl(project.root / "replay.jsonl", replay_rows(project.rows, wrong_every=2))
+    replay = project.replay_file(wrong_every=2)
     junit = project.root / "pytest-junit.xml"
     result = project.run(
         *xdist,

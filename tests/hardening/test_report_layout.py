@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from hardening_project import Project, replay_rows, write_jsonl
+from hardening_project import Project
 
 from pytest_qnext.view.loader import discover
 
@@ -113,7 +113,7 @@ def test_a_baseline_is_a_root_a_run_folder_or_a_summary(project: Project) -> Non
     """The second run compares with the first through the root's latest-capability link (read
     before it writes its own run), then through the first run's summary.json."""
     root = project.root / "reports"
-    replay = write_jsonl(project.root / "replay.jsonl", replay_rows(project.rows, wrong_every=3))
+    replay = project.replay_file(wrong_every=3)
     args = ["-m", "capability", *project.mcq_args(), "--qnext-responses", str(replay)]
     first = project.run(*args, "--qnext-report-dir", str(root))
     assert first.code == 1, first.out  # wrong answers fail their items (no gate)
@@ -153,7 +153,7 @@ def test_a_report_that_cannot_be_written_is_not_said_to_be(project: Project) -> 
         "def pytest_collection_finish(session):\n    open('reports', 'w').write('in the way')\n",
         encoding="utf-8",
     )
-    replay = write_jsonl(project.root / "replay.jsonl", replay_rows(project.rows, wrong_every=0))
+    replay = project.replay_file(wrong_every=0)
     args = ["-m", "capability", *project.mcq_args(), "--qnext-responses", str(replay)]
     result = project.run(*args, "--qnext-report-dir", "reports")
     assert result.code == 1, result.out
